@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { ConfigIssue } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+
+const REFERENCE = /\$\{(env|file):([^}]*)\}/g;
+/** Keys whose literal values are secrets even when written inline rather than as a reference. */
+const SECRET_KEYS = /^(token|key|password|secret|client_secret|refresh_token|private_key|api_key)$/i;
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+/**
+ * Replaces `${env:NAME}` and `${file:path}` in every string of a parsed pipeline file, anywhere in the string
+ * (`postgres://app:${env:PGPASSWORD}@db/x`). Every resolved value is registered as a secret, and so is every
+ * literal value under a secret-looking key. A file path is relative to the pipeline file; its content is
+ * trimmed of a trailing newline.
+ */
+export function resolveSecrets(
+  value: unknown,
+  baseDir: string,
+  issues: ConfigIssue[],
+  path: PropertyKey[] = [],
+): unknown {
+  if (typeof value === 'string') {
+    const resolved = value.replace(REFERENCE, (_match, kind: string, name: string) => {
+      const secret =
+        kind === 'env' ? readEnv(name, path, issues) : readSecretFile(name, baseDir, path, issues);
+      registerSecret(secret);
+      return secret ?? '';
+    });
+    const key = path[path.length - 1];
+    if (typeof key === 'string' && SECRET_KEYS.test(key)) registerSecret(resolved);
+    return resolved;
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => resolveSecrets(item, baseDir, issues, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        resolveSecrets(item, baseDir, issues, [...path, key]),
+      ]),
+    );
+  }
+  return value;
+}
+
+function readEnv(name: string, path: PropertyKey[], issues: ConfigIssue[]): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    issues.push({
+      path: formatPath(path),
+      message: `\${env:${name}} is not a valid environment variable name`,
+    });
+    return undefined;
+  }
+  const value = process.env[name];
+  if (value === undefined) {
+    issues.push({
+      path: formatPath(path),
+      message: `environment variable ${name} is not set (referenced as \${env:${name}})`,
+    });
+  }
+  return value;
+}
+
+function readSecretFile(
+  name: string,
+  baseDir: string,
+  path: PropertyKey[],
+  issues: ConfigIssue[],
+): string | undefined {
+  const file = isAbsolute(name) ? name : resolve(baseDir, name);
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    issues.push({
+      path: formatPath(path),
+      message: `secret file ${name} ${reason} (referenced as \${file:${name}})`,
+    });
+    return undefined;
+  }
+}

@@ -1,0 +1,121 @@
+import { basename, extname, resolve } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DestinationConfig } from '../../config/schema.js';
+import { RestlakeError } from '../../core/errors.js';
+import type { Column, RowSet } from '../../normalize/types.js';
+import { quoteIdent, type SqlClient } from '../sql/client.js';
+import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
+import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
+import { migrate } from '../sql/migrate.js';
+import type { Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
+import { type DuckDbHandle, openDuckDb } from './instance.js';
+import { DuckDbSqlClient } from './sql-client.js';
+import { duckdbTypes } from './types.js';
+
+type Config = Extract<DestinationConfig, { type: 'duckdb' }>;
+
+/** Text columns for the appender: the database casts them to the target's types in one set-based statement. */
+function stageSql(name: string, columns: readonly Column[]): string {
+  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} (_rl_seq INTEGER, ${columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')})`;
+}
+
+const driver: SqlDriver = {
+  types: duckdbTypes,
+  async stage(tx, name, columns, rows: RowSet['rows']) {
+    const connection = (tx as DuckDbSqlClient).connection;
+    await connection.run(stageSql(name, columns));
+    const appender = await connection.createAppender(name, 'main', 'temp');
+    const width = columns.length;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      appender.appendInteger(i);
+      for (let j = 0; j < width; j++) {
+        const value = row[j];
+        if (value === null || value === undefined) appender.appendNull();
+        else appender.appendVarchar(typeof value === 'string' ? value : String(value));
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+    appender.closeSync();
+  },
+  tempTableAs: (name, select) => `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS ${select}`,
+  dropTemp: (name) => `DROP TABLE IF EXISTS temp.main.${quoteIdent(name)}`,
+};
+
+/**
+ * The embedded default: one DuckDB file holding bronze, silver, and (unless configured elsewhere) the control
+ * plane. DuckDB transactions cover appender writes, so a batch and its checkpoint commit together.
+ */
+export class DuckDbDestination implements Destination {
+  readonly type = 'duckdb';
+  readonly capabilities = { transactions: true, multiProcess: false };
+  readonly catalog: string;
+  readonly schema: string;
+  readonly #config: Config;
+  readonly #handle: DuckDbHandle;
+  readonly #sql: DuckDbSqlClient;
+  readonly #connections: DuckDBConnection[] = [];
+
+  private constructor(config: Config, handle: DuckDbHandle, connection: DuckDBConnection) {
+    this.#config = config;
+    this.#handle = handle;
+    this.#sql = new DuckDbSqlClient(connection);
+    this.#connections.push(connection);
+    this.catalog = basename(handle.path, extname(handle.path));
+    this.schema = config.schema;
+  }
+
+  static async open(config: Config, baseDir: string): Promise<DuckDbDestination> {
+    const handle = await openDuckDb(config.path === ':memory:' ? config.path : resolve(baseDir, config.path));
+    try {
+      const connection = await connect(handle);
+      const destination = new DuckDbDestination(config, handle, connection);
+      await migrate(destination.#sql, DESTINATION_MIGRATIONS, 'destination');
+      return destination;
+    } catch (error) {
+      handle.release();
+      throw error;
+    }
+  }
+
+  sql(): SqlClient {
+    return this.#sql;
+  }
+
+  async openLoad(target: LoadTarget): Promise<LoadWriter> {
+    // Each load writes on its own connection, so its transactions never interleave with another load's.
+    const connection = await connect(this.#handle);
+    this.#connections.push(connection);
+    const writer = new SqlLoadWriter({
+      sql: new DuckDbSqlClient(connection),
+      driver,
+      target,
+      silverSchema: this.#config.schema,
+      bronzeSchema: this.#config.bronze_schema,
+    });
+    await writer.prepare();
+    return writer;
+  }
+
+  async query(text: string): Promise<QueryResult> {
+    try {
+      const reader = await this.#sql.connection.runAndReadAll(text);
+      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    } catch (error) {
+      throw new RestlakeError('USAGE', `query failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const connection of this.#connections.splice(0)) connection.closeSync();
+    this.#handle.release();
+  }
+}
+
+async function connect(handle: DuckDbHandle): Promise<DuckDBConnection> {
+  const connection = await handle.instance.connect();
+  // Timestamps print in UTC whatever the machine's zone, as they are stored.
+  await connection.run(`SET TimeZone = 'UTC'`);
+  return connection;
+}

@@ -1,0 +1,20 @@
+import type { Migration } from './migrate.js';
+
+/**
+ * Tables every SQL destination keeps beside the data. The checkpoint lives here, not only in the control
+ * table, because it must commit in the same transaction as the data it describes, wherever the control
+ * plane is.
+ */
+export const DESTINATION_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'load checkpoints',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS metadata.api_checkpoint (
+        LoadKey VARCHAR PRIMARY KEY,
+        Checkpoint VARCHAR NOT NULL,
+        UpdatedAt TIMESTAMPTZ
+      )`,
+    ],
+  },
+];

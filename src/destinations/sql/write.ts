@@ -1,0 +1,79 @@
+import type { WriteDisposition } from '../../config/schema.js';
+import type { Column } from '../../normalize/types.js';
+import type { MetadataColumn } from '../types.js';
+import { quoteIdent, type SqlClient, type SqlTypeMap, type SqlValue } from './client.js';
+import { refSql, type TableRef } from './tables.js';
+
+/**
+ * Set-based writes from a staging table into a target, shared by the SQL destinations. A batch's rows are
+ * first bulk-loaded (DuckDB appender, PostgreSQL COPY) as text into a staging table with a sequence column
+ * `_rl_seq`; the database then casts, deduplicates and writes them in a few statements. Casting in SQL keeps
+ * per-value work out of JavaScript and gives both databases one code path.
+ */
+export const SEQ_COLUMN = '_rl_seq';
+
+export interface StagedBatch {
+  /** The staging table: `_rl_seq` plus one text column per entry of `columns`. */
+  staging: string;
+  columns: readonly Column[];
+  primaryKey: readonly string[];
+  /** Constant columns (`_restlake_run_id`, ...) and their values. */
+  metadata: readonly MetadataColumn[];
+}
+
+function castedColumns(batch: StagedBatch, types: SqlTypeMap) {
+  const quoted = [...batch.columns, ...batch.metadata].map((c) => quoteIdent(c.name));
+  const values = [
+    ...batch.columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${types.toSql(c.type)})`),
+    ...batch.metadata.map((c, i) => `CAST($${i + 1} AS ${types.toSql(c.type)})`),
+  ];
+  return {
+    quoted,
+    names: quoted.join(', '),
+    values,
+    params: batch.metadata.map((c) => c.value) as SqlValue[],
+  };
+}
+
+/**
+ * Writes a staged batch into `target` with the resource's disposition: `append` inserts every row; `merge`
+ * keeps the last row of each primary key in the batch, deletes the target's rows with those keys and inserts
+ * the survivors (one set-based upsert, same result on both databases). Returns the rows written.
+ */
+export async function writeStaged(
+  sql: SqlClient,
+  types: SqlTypeMap,
+  batch: StagedBatch,
+  target: TableRef,
+  disposition: Exclude<WriteDisposition, 'replace'>,
+  tempTable: (name: string, select: string) => string,
+): Promise<number> {
+  const { quoted, names, values, params } = castedColumns(batch, types);
+  const table = refSql(target);
+  if (disposition === 'append' || batch.primaryKey.length === 0) {
+    return sql.execute(
+      `INSERT INTO ${table} (${names}) SELECT ${values.join(', ')} FROM ${batch.staging} ORDER BY CAST(${SEQ_COLUMN} AS BIGINT)`,
+      params,
+    );
+  }
+  const keyTypes = new Map(batch.columns.map((c) => [c.name, c.type]));
+  const keys = batch.primaryKey.map(
+    (k) => `CAST(${quoteIdent(k)} AS ${types.toSql(keyTypes.get(k) ?? 'string')})`,
+  );
+  const deduped = `${batch.staging}_dedup`;
+  await sql.execute(
+    tempTable(
+      deduped,
+      `SELECT DISTINCT ON (${keys.join(', ')}) ${values.map((v, i) => `${v} AS ${quoted[i]}`).join(', ')}
+       FROM ${batch.staging} ORDER BY ${keys.join(', ')}, CAST(${SEQ_COLUMN} AS BIGINT) DESC`,
+    ),
+    params,
+  );
+  const match = batch.primaryKey
+    .map((k) => `${table}.${quoteIdent(k)} = ${deduped}.${quoteIdent(k)}`)
+    .join(' AND ');
+  await sql.execute(`DELETE FROM ${table} USING ${deduped} WHERE ${match}`);
+  const written = await sql.execute(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${deduped}`);
+  await sql.execute(`DROP TABLE ${deduped}`);
+  return written;
+}

@@ -1,0 +1,85 @@
+import type { WriteDisposition } from '../config/schema.js';
+import type { Column, RowSet } from '../normalize/types.js';
+import type { SqlClient } from './sql/client.js';
+
+/** What a destination can do; the pipeline asks these, never the destination's name. */
+export interface Capabilities {
+  /** A batch's bronze rows, silver writes and checkpoint commit in one transaction. */
+  transactions: boolean;
+  /** Several processes may write at once (PostgreSQL); DuckDB allows one process per file. */
+  multiProcess: boolean;
+}
+
+/** One raw page as fetched, for the bronze table. */
+export interface BronzePage {
+  runId: string;
+  loadKey: string;
+  pageIndex: number;
+  url: string;
+  method: string;
+  /** JSON of the request's query and body, credentials masked. */
+  request: string;
+  status: number;
+  fetchedAt: Date;
+  body: string;
+  bytes: number;
+}
+
+/** A column with the same value on every row of a load. */
+export interface MetadataColumn extends Column {
+  value: string;
+}
+
+/** One load of one resource into its tables. */
+export interface LoadTarget {
+  /** Unique per load (control row); the checkpoint and the replace staging table are keyed by it. */
+  loadKey: string;
+  disposition: WriteDisposition;
+  /** The silver tables the load writes (a resource's table, and its child tables). */
+  tables: readonly string[];
+  /** Bronze table name, or undefined when bronze is off. */
+  bronzeTable: string | undefined;
+  /** Constant columns added to every silver row (`_restlake_run_id`, ...). */
+  metadata: readonly MetadataColumn[];
+}
+
+/** What one commit holds: the raw pages, the rows derived from them, and where the stream stood after them. */
+export interface Batch {
+  pages: BronzePage[];
+  rowSets: RowSet[];
+  /** JSON text; committed with the data, read back by `readCheckpoint` to resume. */
+  checkpoint: string;
+}
+
+export interface BatchResult {
+  /** Rows written per table after deduplication. */
+  rows: Record<string, number>;
+}
+
+/** Writes one load: batch after batch, each atomically with its checkpoint, then `finish`. */
+export interface LoadWriter {
+  readCheckpoint(): Promise<string | undefined>;
+  write(batch: Batch): Promise<BatchResult>;
+  /** Completes the load (a replace swaps its staging table in) and returns each table's total row count. */
+  finish(checkpoint: string): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+export interface Destination {
+  readonly type: string;
+  readonly capabilities: Capabilities;
+  /** TargetCatalog / TargetSchema in the control table. */
+  readonly catalog: string;
+  readonly schema: string;
+  /** SQL access to the same database, for a control plane that lives beside the data. */
+  sql(): SqlClient;
+  openLoad(target: LoadTarget): Promise<LoadWriter>;
+  /** Runs a user's query (`restlake query`). */
+  query(sql: string): Promise<QueryResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,136 @@
+import { type CellValue, type ColumnType, decimalParts } from './types.js';
+
+/** Thrown by a caster; the normalizer adds the record and column it happened in. */
+export class CastFailure extends Error {}
+
+export type Caster = (value: unknown) => CellValue;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+// Date and time, optional fraction, optional zone (Z or ±hh:mm); a space is accepted in place of the T.
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+const DECIMAL_TEXT = /^[+-]?(\d+)(?:\.(\d+))?$/;
+
+function fail(value: unknown, type: string): never {
+  throw new CastFailure(`cannot cast ${JSON.stringify(value)?.slice(0, 100)} to ${type}`);
+}
+
+/** Epoch numbers above this are milliseconds, below it seconds (1e11 s is the year 5138). */
+const EPOCH_MS_THRESHOLD = 1e11;
+
+function toTimestamp(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const date = new Date(Math.abs(value) >= EPOCH_MS_THRESHOLD ? value : value * 1000);
+    if (!Number.isNaN(date.getTime())) return date.toISOString();
+  }
+  if (
+    typeof value === 'string' &&
+    ISO_TIMESTAMP.test(value) &&
+    !Number.isNaN(Date.parse(value.replace(' ', 'T')))
+  ) {
+    // Without a zone the value is taken as UTC, so that the result never depends on the machine's zone.
+    return /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value) ? value : `${value}Z`;
+  }
+  if (typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)))
+    return `${value}T00:00:00Z`;
+  return fail(value, 'timestamp');
+}
+
+function toDate(value: unknown): string {
+  if (typeof value === 'string') {
+    if (ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))) return value;
+    if (ISO_TIMESTAMP.test(value)) return toTimestamp(value).slice(0, 10);
+  }
+  if (typeof value === 'number') return toTimestamp(value).slice(0, 10);
+  return fail(value, 'date');
+}
+
+function integerCaster(type: 'integer' | 'bigint'): Caster {
+  const max = type === 'integer' ? 2_147_483_647 : Number.MAX_SAFE_INTEGER;
+  return (value) => {
+    const number = typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value;
+    if (typeof number === 'number' && Number.isInteger(number) && Math.abs(number) <= max) return number;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    return fail(value, type);
+  };
+}
+
+function decimalCaster(type: ColumnType, precision: number, scale: number): Caster {
+  return (value) => {
+    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+    const match = typeof text === 'string' ? DECIMAL_TEXT.exec(text.trim()) : null;
+    if (!match) return fail(value, type);
+    const integerDigits = match[1]!.replace(/^0+(?=\d)/, '').length;
+    if (integerDigits > precision - scale) return fail(value, `${type} (too many digits)`);
+    return (text as string).trim();
+  };
+}
+
+/** Converters from whatever JSON holds to the column's type; each throws CastFailure on a value it cannot take. */
+export function casterFor(type: ColumnType): Caster {
+  switch (type) {
+    case 'string':
+      return (value) =>
+        typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'integer':
+    case 'bigint':
+      return integerCaster(type);
+    case 'double':
+      return (value) => {
+        const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+        return typeof number === 'number' && Number.isFinite(number) ? number : fail(value, 'double');
+      };
+    case 'boolean':
+      return (value) => {
+        if (typeof value === 'boolean') return value;
+        if (value === 1 || value === 0) return value === 1;
+        if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+        return fail(value, 'boolean');
+      };
+    case 'timestamp':
+      return toTimestamp;
+    case 'date':
+      return toDate;
+    case 'json':
+      return (value) => JSON.stringify(value);
+    default: {
+      const decimal = decimalParts(type);
+      if (!decimal) throw new Error(`unknown column type ${type}`);
+      return decimalCaster(type, decimal.precision, decimal.scale);
+    }
+  }
+}
+
+/** The type a JSON value suggests when nothing is declared; undefined for null (no evidence). */
+export function inferType(value: unknown): ColumnType | undefined {
+  switch (typeof value) {
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return Number.isInteger(value) ? 'bigint' : 'double';
+    case 'string':
+      if (value.length >= 10 && value.length <= 35) {
+        if (ISO_TIMESTAMP.test(value) && value.includes(':') && !Number.isNaN(Date.parse(value)))
+          return 'timestamp';
+        if (ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))) return 'date';
+      }
+      return 'string';
+    case 'object':
+      return value === null ? undefined : 'json';
+    default:
+      return 'string';
+  }
+}
+
+/**
+ * The narrowest type that holds values of both types: integers widen to double, a date to a timestamp,
+ * anything else that disagrees to string (never a crash, never a lost value).
+ */
+export function widen(a: ColumnType, b: ColumnType): ColumnType {
+  if (a === b) return a;
+  const pair = new Set([a, b]);
+  const has = (x: ColumnType, y: ColumnType) => pair.has(x) && pair.has(y);
+  if (has('integer', 'bigint')) return 'bigint';
+  if (has('integer', 'double') || has('bigint', 'double')) return 'double';
+  if (has('date', 'timestamp')) return 'timestamp';
+  return 'string';
+}

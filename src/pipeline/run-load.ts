@@ -1,0 +1,294 @@
+import { hostname, userInfo } from 'node:os';
+import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
+import type { AuditStatus } from '../control/state-machine.js';
+import type { Claim, ControlRow, ControlStore } from '../control/store.js';
+import type { Clock } from '../core/clock.js';
+import { describeError, RestlakeError, toRestlakeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { prefetch } from '../core/prefetch.js';
+import { redact } from '../core/redact.js';
+import type { TemplateVars } from '../core/template.js';
+import type { Destination } from '../destinations/types.js';
+import { fetchPages, type StreamPosition } from '../extract/pages.js';
+import { HttpClient } from '../http/client.js';
+import { Normalizer } from '../normalize/normalizer.js';
+import { batchPages } from './batches.js';
+import { HighWaterMark } from './high-water-mark.js';
+import { loadSpec, tableOf } from './spec.js';
+
+/** Committed with every batch; a retried load resumes from it. */
+interface Checkpoint {
+  stream: StreamPosition;
+  /** High-water mark so far (ISO), for incremental resources. */
+  mark: string | null;
+}
+
+export interface ProgressEvent {
+  configId: string;
+  resource: string;
+  pages: number;
+  records: number;
+  startedAt: number;
+  done: boolean;
+}
+
+export interface LoadContext {
+  control: ControlStore;
+  destination: Destination;
+  /** Lease owner id of this process. */
+  owner: string;
+  leaseMs: number;
+  clock: Clock;
+  logger: Logger;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoadOutcome {
+  row: ControlRow;
+  resource: string;
+  table: string;
+  status: AuditStatus;
+  error: RestlakeError | undefined;
+  sourceRows: number;
+  targetRows: number;
+  totalRows: number | null;
+  pages: number;
+  durationMs: number;
+}
+
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
+export const LOADED_BY = `${safeUser()}@${hostname()}`;
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * One attempt at one claimed load: extract → bronze → normalize → load, each batch committed with its
+ * checkpoint, then the control row moved to SUCCESS or FAILED and one audit row appended. Never throws for
+ * a failed load: the outcome says what happened.
+ */
+export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadContext): Promise<LoadOutcome> {
+  const { row } = claim;
+  const started = ctx.clock.now();
+  const runId = row.LastJobRunId ?? 'unknown';
+  const log = ctx.logger.child({
+    config: row.ConfigId,
+    resource: row.ResourceName,
+    load: row.IndexNo,
+    runId,
+  });
+  const resource = config.resources.find((r) => r.name === row.ResourceName);
+  const counts = { sourceRows: 0, targetRows: 0, pages: 0, committedBatches: 0 };
+  let totalRows: number | null = null;
+  let error: RestlakeError | undefined;
+
+  const aborter = new AbortController();
+  const stop = (reason: RestlakeError) => aborter.abort(reason);
+  ctx.signal?.addEventListener(
+    'abort',
+    () => stop(new RestlakeError('CANCELLED', 'the load was cancelled')),
+    { once: true },
+  );
+  const heartbeat = setInterval(
+    () => {
+      ctx.control.heartbeat(row.IndexNo, ctx.owner, ctx.leaseMs, ctx.clock.now()).then(
+        (held) => {
+          if (!held)
+            stop(
+              new RestlakeError(
+                'LEASE_HELD',
+                `lost the lease on load ${row.IndexNo}: another worker took it over`,
+              ),
+            );
+        },
+        (cause) => log.warn({ err: describeError(cause) }, 'heartbeat failed; will try again'),
+      );
+    },
+    Math.max(1_000, ctx.leaseMs / 3),
+  );
+  heartbeat.unref();
+
+  if (claim.takenOverFrom)
+    log.warn({ previousOwner: claim.takenOverFrom }, 'took over a load whose lease expired');
+  const client = new HttpClient(config.source, { clock: ctx.clock, logger: log });
+  try {
+    if (!resource) {
+      throw new RestlakeError(
+        'CONFIG_INVALID',
+        `resource "${row.ResourceName}" is no longer in the pipeline file ${config.id}`,
+      );
+    }
+    const spec = loadSpec(config, resource, ctx.destination);
+    await ctx.control.describe(row.IndexNo, spec);
+    const result = await extractAndLoad(config, resource, row, client, ctx, counts, aborter.signal, runId);
+    totalRows = result.totalRows;
+    await ctx.control.succeed(row, ctx.owner, spec, result.mark, ctx.clock.now());
+    log.info({ rows: counts.targetRows, pages: counts.pages }, 'load succeeded');
+  } catch (caught) {
+    error = toRestlakeError(aborter.signal.aborted ? (aborter.signal.reason ?? caught) : caught);
+  } finally {
+    clearInterval(heartbeat);
+    await client.close();
+  }
+  const httpStats = client.stats;
+
+  const status: AuditStatus = !error ? 'SUCCESS' : counts.committedBatches > 0 ? 'PARTIAL' : 'FAILED';
+  const now = ctx.clock.now();
+  const message = error ? redact(describeError(error)) : null;
+  try {
+    if (error) {
+      log.error({ code: error.code, err: message }, 'load failed');
+      await ctx.control.fail(row, ctx.owner, message!, now);
+    }
+  } finally {
+    await ctx.control.appendAudit({
+      IndexNo: row.IndexNo,
+      ConfigId: row.ConfigId,
+      ResourceName: row.ResourceName,
+      APIName: row.APIName,
+      APIEndpoint: row.APIEndpoint,
+      LoadType: row.LoadType,
+      TargetCatalog: row.TargetCatalog,
+      TargetSchema: row.TargetSchema,
+      TargetTable: row.TargetTable,
+      SourceRowCount: counts.sourceRows,
+      TargetRowCount: counts.targetRows,
+      TargetTotalRowCount: totalRows,
+      RunId: runId,
+      Attempt: row.AttemptCount,
+      LoadStatus: status,
+      ErrorMessage: message,
+      LoadStartTime: started,
+      LoadEndTime: now,
+      RunDuration: (now.getTime() - started.getTime()) / 1000,
+      LoggedAt: now,
+      LoadedBy: LOADED_BY,
+      PageCount: counts.pages,
+      RequestCount: httpStats.requests,
+      RetryCount: httpStats.retries,
+      RateLimitedCount: httpStats.rateLimited,
+      BytesFetched: httpStats.bytes,
+    });
+  }
+  return {
+    row,
+    resource: row.ResourceName,
+    table: resource ? tableOf(resource) : (row.TargetTable ?? ''),
+    status,
+    error,
+    ...counts,
+    totalRows,
+    durationMs: now.getTime() - started.getTime(),
+  };
+}
+
+/** The stages of one load, batch by batch; returns the target's total row count and the high-water mark. */
+async function extractAndLoad(
+  config: PipelineConfig,
+  resource: ResourceConfig,
+  row: ControlRow,
+  client: HttpClient,
+  ctx: LoadContext,
+  counts: { sourceRows: number; targetRows: number; pages: number; committedBatches: number },
+  signal: AbortSignal,
+  runId: string,
+): Promise<{ totalRows: number; mark: Date | null }> {
+  const loadKey = `${row.ConfigId}/${row.ResourceName}/${row.IndexNo}`;
+  const table = tableOf(resource);
+  const destination = config.destination;
+  const writer = await ctx.destination.openLoad({
+    loadKey,
+    disposition: resource.write,
+    tables: [table],
+    bronzeTable: destination.bronze ? `${config.id}__${resource.name}` : undefined,
+    metadata: [
+      { name: '_restlake_run_id', type: 'string', value: runId },
+      { name: '_restlake_loaded_at', type: 'timestamp', value: ctx.clock.now().toISOString() },
+      { name: '_restlake_source', type: 'string', value: `${config.id}.${resource.name}` },
+    ],
+  });
+  try {
+    const saved = parseCheckpoint(await writer.readCheckpoint());
+    const initialMark = saved?.mark ? new Date(saved.mark) : row.LastLoadTime;
+    const mark = resource.incremental
+      ? new HighWaterMark(resource.incremental.cursor_field, initialMark)
+      : undefined;
+    const vars: TemplateVars = {};
+    if (row.LoadStartTime) vars['window.start'] = row.LoadStartTime.toISOString();
+    if (row.LoadEndTime) vars['window.end'] = row.LoadEndTime.toISOString();
+    const startedAt = Date.now();
+    const progress = (done: boolean) =>
+      ctx.onProgress?.({
+        configId: config.id,
+        resource: resource.name,
+        pages: counts.pages,
+        records: counts.sourceRows,
+        startedAt,
+        done,
+      });
+
+    const pages = fetchPages(resource, client, {
+      resume: saved?.stream,
+      signal,
+      vars,
+      now: () => ctx.clock.now(),
+    });
+    const batches = batchPages(pages, new Normalizer(resource), {
+      runId,
+      loadKey,
+      bronze: destination.bronze,
+      maxRows: config.batch_size,
+      maxBytes: MAX_BATCH_BYTES,
+      mark,
+      onPage: (page) => {
+        counts.pages++;
+        counts.sourceRows += page.records.length;
+        progress(false);
+      },
+    });
+    let position: StreamPosition | undefined = saved?.stream;
+    // One batch is built while the previous one commits.
+    for await (const batch of prefetch(batches, 1)) {
+      signal.throwIfAborted();
+      position = batch.position;
+      const checkpoint = JSON.stringify({
+        stream: position,
+        mark: mark?.value()?.toISOString() ?? null,
+      } satisfies Checkpoint);
+      const result = await writer.write({
+        pages: batch.pages,
+        rowSets: [{ table: batch.table, rows: batch.rows }],
+        checkpoint,
+      });
+      counts.targetRows += result.rows[table] ?? 0;
+      counts.committedBatches++;
+      await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, checkpoint);
+    }
+    signal.throwIfAborted();
+    const final = JSON.stringify({
+      stream: { pageIndex: position?.pageIndex ?? 0, paginator: position?.paginator ?? {}, done: true },
+      mark: mark?.value()?.toISOString() ?? null,
+    } satisfies Checkpoint);
+    const totals = await writer.finish(final);
+    progress(true);
+    return { totalRows: totals[table] ?? 0, mark: mark?.value() ?? null };
+  } finally {
+    await writer.close();
+  }
+}
+
+function parseCheckpoint(text: string | undefined): Checkpoint | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as Checkpoint;
+  } catch {
+    throw new RestlakeError('CONTROL', `the saved checkpoint is not valid JSON: ${text.slice(0, 100)}`);
+  }
+}

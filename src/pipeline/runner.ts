@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type { LoadedPipeline } from '../config/load.js';
+import type { PipelineConfig } from '../config/schema.js';
+import { ControlStore } from '../control/store.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { openDestination } from '../destinations/registry.js';
+import type { Destination } from '../destinations/types.js';
+import { type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
+import { loadSpec } from './spec.js';
+
+export interface RunOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Loads of one pipeline run at once (each resource is its own load). */
+  concurrency?: number;
+  leaseMs?: number;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** This process, as a lease owner: unique per process, readable in the control table. */
+export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+const DEFAULT_LEASE_MS = 5 * 60_000;
+
+/** The destination and control plane of one pipeline file, opened together and closed together. */
+export interface Workspace {
+  destination: Destination;
+  control: ControlStore;
+  close(): Promise<void>;
+}
+
+export async function openWorkspace(loaded: Pick<LoadedPipeline, 'config' | 'file'>): Promise<Workspace> {
+  const destination = await openDestination(loaded.config.destination, dirname(loaded.file));
+  try {
+    const control = new ControlStore(destination.sql());
+    await control.migrate();
+    return { destination, control, close: () => destination.close() };
+  } catch (error) {
+    await destination.close();
+    throw error;
+  }
+}
+
+/**
+ * `restlake run`: plans the due loads of a pipeline (a new config starts with a FULL_LOAD; a FAILED load is
+ * queued again and resumes from its checkpoint), then runs every PENDING load of it in this process.
+ */
+export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = {}): Promise<LoadOutcome[]> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const workspace = await openWorkspace(loaded);
+  try {
+    const { config } = loaded;
+    const { control, destination } = workspace;
+    const requeued = await control.retry(config.id, clock.now());
+    if (requeued > 0)
+      logger.info({ config: config.id, loads: requeued }, 'retrying failed loads from their checkpoints');
+    const specs = config.resources.map((resource) => loadSpec(config, resource, destination));
+    await control.plan(specs, clock.now());
+    const maxIndexNo = await control.lastIndexNo();
+    return await drain(config, workspace, maxIndexNo, { ...options, clock, logger });
+  } finally {
+    await workspace.close();
+  }
+}
+
+/** Claims and runs this pipeline's PENDING loads until none is left, `concurrency` at a time. */
+async function drain(
+  config: PipelineConfig,
+  workspace: Workspace,
+  maxIndexNo: number,
+  options: RunOptions & { clock: Clock; logger: Logger },
+): Promise<LoadOutcome[]> {
+  const outcomes: LoadOutcome[] = [];
+  const concurrency = Math.max(1, options.concurrency ?? Math.min(4, config.resources.length));
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const worker = async () => {
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const claim = await workspace.control.claim({
+        owner: PROCESS_OWNER,
+        runId: randomUUID(),
+        leaseMs,
+        now: options.clock.now(),
+        configIds: [config.id],
+        maxIndexNo,
+        // One process per DuckDB file: a RUNNING load there that is not ours belongs to a process that died.
+        takeOverOthers: !workspace.destination.capabilities.multiProcess,
+      });
+      if (!claim) return;
+      outcomes.push(
+        await runLoad(config, claim, {
+          control: workspace.control,
+          destination: workspace.destination,
+          owner: PROCESS_OWNER,
+          leaseMs,
+          clock: options.clock,
+          logger: options.logger,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return outcomes.sort((a, b) => a.row.IndexNo - b.row.IndexNo);
+}

@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { customer, type DatasetSizes, DEFAULT_SIZES, event, order } from './datasets.js';
+
+/**
+ * The sample API bundled with restlake: deterministic data in the three response shapes real APIs use, with
+ * the three common pagination styles, behind bearer-token auth.
+ *
+ * | endpoint | shape | pagination |
+ * |---|---|---|
+ * | `GET /customers?page=&per_page=` | top-level array | page number (empty page ends) |
+ * | `GET /orders?offset=&limit=` | `{ results, total }` | offset/limit |
+ * | `GET /events?cursor=&limit=` | `{ data: { items }, meta: { next_cursor } }` | cursor |
+ * | `GET /health` | `{ ok: true }` | none, no auth |
+ */
+export interface SampleApiOptions {
+  port?: number;
+  /** Bearer token every data endpoint requires; `null` turns auth off. */
+  token?: string | null;
+  sizes?: Partial<DatasetSizes>;
+}
+
+export interface SampleApi {
+  url: string;
+  port: number;
+  token: string | null;
+  sizes: DatasetSizes;
+  /** Requests served so far, by path. */
+  requests: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export const SAMPLE_TOKEN = 'sample-api-token-0123456789';
+
+const MAX_PAGE_SIZE = 1_000;
+
+export async function startSampleApi(options: SampleApiOptions = {}): Promise<SampleApi> {
+  const sizes = { ...DEFAULT_SIZES, ...options.sizes };
+  const token = options.token === undefined ? SAMPLE_TOKEN : options.token;
+  const requests = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
+    let reply: Reply;
+    try {
+      reply = route(req, url, sizes, token);
+    } catch (error) {
+      reply = [400, { error: (error as Error).message }];
+    }
+    send(res, ...reply);
+  });
+  server.keepAliveTimeout = 30_000;
+  await listen(server, options.port ?? 0);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    token,
+    sizes,
+    requests,
+    close: () => close(server),
+  };
+}
+
+type Reply = [status: number, body: unknown];
+
+function route(req: IncomingMessage, url: URL, sizes: DatasetSizes, token: string | null): Reply {
+  if (url.pathname === '/health') return [200, { ok: true }];
+  if (token !== null && req.headers.authorization !== `Bearer ${token}`) {
+    return [401, { error: 'missing or invalid bearer token' }];
+  }
+  const query = url.searchParams;
+  switch (url.pathname) {
+    case '/customers': {
+      const page = integer(query, 'page', 1, 1);
+      const perPage = Math.min(integer(query, 'per_page', 50, 1), MAX_PAGE_SIZE);
+      return [200, range((page - 1) * perPage, perPage, sizes.customers, customer)];
+    }
+    case '/orders': {
+      const offset = integer(query, 'offset', 0, 0);
+      const limit = Math.min(integer(query, 'limit', 25, 1), MAX_PAGE_SIZE);
+      const results = range(offset, limit, sizes.orders, (i) => order(i, sizes.customers));
+      return [200, { results, total: sizes.orders, offset, limit }];
+    }
+    case '/events': {
+      // The cursor is opaque to clients; here it is the base64 of the next index.
+      const cursor = query.get('cursor');
+      const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) : 0;
+      if (!Number.isInteger(start) || start < 0) throw new Error('invalid cursor');
+      const limit = Math.min(integer(query, 'limit', 100, 1), MAX_PAGE_SIZE);
+      const items = range(start, limit, sizes.events, (i) => event(i, sizes.customers));
+      const next =
+        start + limit < sizes.events ? Buffer.from(String(start + limit)).toString('base64url') : null;
+      return [200, { data: { items }, meta: { next_cursor: next, count: items.length } }];
+    }
+    default:
+      return [404, { error: `no such endpoint: ${url.pathname}` }];
+  }
+}
+
+function range<T>(start: number, count: number, size: number, make: (i: number) => T): T[] {
+  const items: T[] = [];
+  for (let i = start; i < Math.min(start + count, size); i++) items.push(make(i));
+  return items;
+}
+
+function integer(query: URLSearchParams, name: string, fallback: number, min: number): number {
+  const text = query.get(name);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}`);
+  return value;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}
