@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadedPipeline } from '../config/load.js';
-import type { PipelineConfig } from '../config/schema.js';
+import type { DestinationConfig, PipelineConfig } from '../config/schema.js';
 import { ControlStore } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
@@ -33,8 +33,9 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-export async function openWorkspace(loaded: Pick<LoadedPipeline, 'config' | 'file'>): Promise<Workspace> {
-  const destination = await openDestination(loaded.config.destination, dirname(loaded.file));
+/** Opens a destination (relative paths resolve against `baseDir`) and the control plane beside it. */
+export async function openWorkspace(config: DestinationConfig, baseDir: string): Promise<Workspace> {
+  const destination = await openDestination(config, baseDir);
   try {
     const control = new ControlStore(destination.sql());
     await control.migrate();
@@ -52,7 +53,7 @@ export async function openWorkspace(loaded: Pick<LoadedPipeline, 'config' | 'fil
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = {}): Promise<LoadOutcome[]> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const workspace = await openWorkspace(loaded);
+  const workspace = await openWorkspace(loaded.config.destination, dirname(loaded.file));
   try {
     const { config } = loaded;
     const { control, destination } = workspace;

@@ -72,6 +72,11 @@ export class DuckDbDestination implements Destination {
       const connection = await connect(handle);
       const destination = new DuckDbDestination(config, handle, connection);
       await migrate(destination.#sql, DESTINATION_MIGRATIONS, 'destination');
+      // Created here, once, rather than inside load transactions: concurrent loads creating the same schema
+      // would conflict.
+      for (const schema of new Set([config.schema, config.bronze_schema])) {
+        await destination.#sql.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      }
       return destination;
     } catch (error) {
       handle.release();

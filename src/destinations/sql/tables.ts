@@ -49,7 +49,6 @@ export async function syncTable(
 ): Promise<{ columns: Column[]; changes: SchemaChange[] }> {
   const table = refSql(ref);
   if (existing.length === 0) {
-    await sql.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ref.schema)}`);
     await sql.execute(
       `CREATE TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${types.toSql(c.type)}`).join(', ')})`,
     );
