@@ -73,9 +73,23 @@ export function parsePipeline(raw: unknown, baseDir: string, label?: string): Pi
   const issues: ConfigIssue[] = [];
   const resolved = resolveSecrets(raw, baseDir, issues);
   const result = pipelineSchema.safeParse(resolved);
-  if (!result.success) issues.push(...result.error.issues.map(toConfigIssue));
+  if (!result.success) issues.push(...result.error.issues.flatMap((issue) => toConfigIssues(issue, [])));
   if (issues.length > 0 || !result.success) throw new ConfigError(dedupe(issues), label);
   return result.data;
+}
+
+/**
+ * Zod issues → one line each. A union that is not discriminated (`string | { type, from }`) reports the
+ * problems of the branch whose shape the value had, not a bare "invalid input".
+ */
+function toConfigIssues(issue: z.core.$ZodIssue, prefix: PropertyKey[]): ConfigIssue[] {
+  if (issue.code === 'invalid_union' && !('options' in issue) && issue.errors.length > 0) {
+    const typeMismatch = (branch: z.core.$ZodIssue[]) =>
+      branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0;
+    const matched = issue.errors.find((branch) => !typeMismatch(branch));
+    if (matched) return matched.flatMap((inner) => toConfigIssues(inner, [...prefix, ...issue.path]));
+  }
+  return [toConfigIssue({ ...issue, path: [...prefix, ...issue.path] } as z.core.$ZodIssue)];
 }
 
 function toConfigIssue(issue: z.core.$ZodIssue): ConfigIssue {

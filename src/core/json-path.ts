@@ -12,22 +12,33 @@ export interface JsonPath {
   get(value: unknown): unknown;
 }
 
-const TOKEN = /([^.[\]]+)|\[(\d*)\]|\./gy;
+// A key (anything but `.`, `[` and `]`), then any number of `[n]` / `[]`; keys joined by single dots.
+const KEY = /[^.[\]]+/y;
+const BRACKET = /\[(\d*)\]/y;
 
 export function parseJsonPath(text: string): Segment[] {
   const segments: Segment[] = [];
-  TOKEN.lastIndex = 0;
   let position = 0;
+  const fail = (): never => {
+    throw new Error(`invalid path "${text}" at character ${position + 1} (expected a.b, a[0].b or a[].b)`);
+  };
   while (position < text.length) {
-    TOKEN.lastIndex = position;
-    const match = TOKEN.exec(text);
-    if (!match || match[0].length === 0) {
-      throw new Error(`invalid path "${text}" at character ${position + 1}`);
+    if (segments.length > 0) {
+      BRACKET.lastIndex = position;
+      const bracket = BRACKET.exec(text);
+      if (bracket) {
+        segments.push(bracket[1] === '' ? { spread: true } : { index: Number(bracket[1]) });
+        position = BRACKET.lastIndex;
+        continue;
+      }
+      if (text[position] !== '.') fail();
+      position++;
     }
-    if (match[1] !== undefined) segments.push({ key: match[1] });
-    else if (match[2] !== undefined)
-      segments.push(match[2] === '' ? { spread: true } : { index: Number(match[2]) });
-    position = TOKEN.lastIndex;
+    KEY.lastIndex = position;
+    const key = KEY.exec(text);
+    if (!key) return fail();
+    segments.push({ key: key[0] });
+    position = KEY.lastIndex;
   }
   if (segments.length === 0) throw new Error(`invalid path "${text}": it is empty`);
   return segments;

@@ -135,6 +135,8 @@ export class HttpClient {
     const started = performance.now();
     this.stats.requests++;
     const context = { url: shownUrl, method: request.method, attempt };
+    // undici's own header/body timeouts are coarse below a second; this deadline covers the whole exchange.
+    const deadline = AbortSignal.timeout(this.#source.timeout);
     try {
       const response = await undiciRequest(url, {
         method: request.method,
@@ -143,7 +145,7 @@ export class HttpClient {
         dispatcher: this.#agent,
         headersTimeout: this.#source.timeout,
         bodyTimeout: this.#source.timeout,
-        signal: signal ?? null,
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       });
       const text = await response.body.text();
       const bytes = Buffer.byteLength(text);
@@ -193,7 +195,7 @@ export class HttpClient {
     } catch (error) {
       if (signal?.aborted)
         throw new RestlakeError('CANCELLED', 'request cancelled', { cause: signal.reason });
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = deadline.aborted ? 'TIMEOUT' : (error as NodeJS.ErrnoException).code;
       const timeout = code?.includes('TIMEOUT') ?? false;
       return {
         ok: false,

@@ -1,3 +1,4 @@
+import { redact } from '../core/redact.js';
 import type { BronzePage } from '../destinations/types.js';
 import type { Page, StreamPosition } from '../extract/pages.js';
 import type { Normalizer } from '../normalize/normalizer.js';
@@ -56,10 +57,12 @@ export async function* batchPages(
         pageIndex: page.index,
         url: page.url,
         method: page.method,
-        request: JSON.stringify(page.request),
+        // Bronze is the raw response, except for secrets: an API may echo a key in its body or a request
+        // parameter may carry one.
+        request: redact(JSON.stringify(page.request)),
         status: page.status,
         fetchedAt: page.fetchedAt,
-        body: page.text,
+        body: redact(page.text),
         bytes: page.bytes,
       });
     }

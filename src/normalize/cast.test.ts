@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest';
+import { CastFailure, casterFor, inferType, widen } from './cast.js';
+import type { ColumnType } from './types.js';
+
+describe('casting to declared types', () => {
+  test.each<[ColumnType, unknown, unknown]>([
+    ['string', 'x', 'x'],
+    ['string', 12, '12'],
+    ['string', { a: 1 }, '{"a":1}'],
+    ['integer', 42, 42],
+    ['integer', '42', 42],
+    ['bigint', 9_007_199_254_740_991, 9_007_199_254_740_991],
+    ['double', '1.5', 1.5],
+    ['double', 3, 3],
+    ['boolean', 'TRUE', true],
+    ['boolean', 0, false],
+    ['timestamp', '2024-03-01T10:00:00+02:00', '2024-03-01T10:00:00+02:00'],
+    ['timestamp', '2024-03-01T10:00:00', '2024-03-01T10:00:00Z'],
+    ['timestamp', '2024-03-01 10:00:00.123456Z', '2024-03-01 10:00:00.123456Z'],
+    ['timestamp', 1_709_287_200, '2024-03-01T10:00:00.000Z'],
+    ['timestamp', 1_709_287_200_000, '2024-03-01T10:00:00.000Z'],
+    ['timestamp', '2024-03-01', '2024-03-01T00:00:00Z'],
+    ['date', '2024-03-01', '2024-03-01'],
+    ['date', '2024-03-01T23:00:00Z', '2024-03-01'],
+    ['decimal(12,2)', '1234.56', '1234.56'],
+    ['decimal(12,2)', 10.5, '10.5'],
+    ['decimal(4,2)', '-12.3', '-12.3'],
+    ['json', [1, 2], '[1,2]'],
+    ['json', 'text', '"text"'],
+  ])('%s ← %j', (type, input, expected) => {
+    expect(casterFor(type)(input)).toEqual(expected);
+  });
+
+  test.each<[ColumnType, unknown]>([
+    ['integer', 1.5],
+    ['integer', 3_000_000_000],
+    ['integer', 'abc'],
+    ['double', 'x1'],
+    ['boolean', 'yes'],
+    ['timestamp', 'yesterday'],
+    ['timestamp', '2024-13-45T10:00:00Z'],
+    ['date', '01/03/2024'],
+    ['decimal(4,2)', '123.45'],
+    ['decimal(12,2)', 'ten'],
+  ])('%s rejects %j', (type, input) => {
+    expect(() => casterFor(type)(input)).toThrow(CastFailure);
+  });
+});
+
+describe('inference', () => {
+  test.each<[unknown, ColumnType | undefined]>([
+    [true, 'boolean'],
+    [3, 'bigint'],
+    [3.5, 'double'],
+    ['hello', 'string'],
+    ['2024-03-01T10:00:00Z', 'timestamp'],
+    ['2024-03-01', 'date'],
+    ['12.50', 'string'],
+    [[1], 'json'],
+    [null, undefined],
+  ])('%j → %s', (value, type) => {
+    expect(inferType(value)).toBe(type);
+  });
+
+  test.each<[ColumnType, ColumnType, ColumnType]>([
+    ['bigint', 'double', 'double'],
+    ['integer', 'bigint', 'bigint'],
+    ['date', 'timestamp', 'timestamp'],
+    ['bigint', 'string', 'string'],
+    ['boolean', 'bigint', 'string'],
+    ['json', 'string', 'string'],
+    ['double', 'double', 'double'],
+  ])('widen(%s, %s) = %s', (a, b, wider) => {
+    expect(widen(a, b)).toBe(wider);
+    expect(widen(b, a)).toBe(wider);
+  });
+});
