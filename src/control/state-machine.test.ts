@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { canTransition, type LoadStatus, nextLoadType, TRANSITIONS, type Transition } from './state-machine.js';
+import {
+  canTransition,
+  type LoadStatus,
+  nextLoadType,
+  TRANSITIONS,
+  type Transition,
+} from './state-machine.js';
 
 const STATUSES: LoadStatus[] = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILED'];
 

@@ -42,8 +42,20 @@ afterAll(async () => {
 const env = () => ({ SAMPLE_URL: api.url, SAMPLE_TOKEN: api.token! });
 const customersPipeline = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
-  source: { base_url: '${env:SAMPLE_URL}', auth: { type: 'bearer', token: '${env:SAMPLE_TOKEN}' }, retry: { max_attempts: 1 } },
-  resources: [{ name: 'customers', endpoint: { path: '/customers' }, paginator: { type: 'page_number', page_size: 50 }, primary_key: ['id'], write: 'merge' }],
+  source: {
+    base_url: '${env:SAMPLE_URL}',
+    auth: { type: 'bearer', token: '${env:SAMPLE_TOKEN}' },
+    retry: { max_attempts: 1 },
+  },
+  resources: [
+    {
+      name: 'customers',
+      endpoint: { path: '/customers' },
+      paginator: { type: 'page_number', page_size: 50 },
+      primary_key: ['id'],
+      write: 'merge',
+    },
+  ],
   destination: { type: 'duckdb', path: `./${id}.duckdb` },
   ...extra,
 });
@@ -52,7 +64,18 @@ describe('restlake CLI', () => {
   test('--help lists every command; every command has --help', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    const commands = ['run', 'validate', 'schema', 'status', 'audit', 'retry', 'query', 'demo', 'init', 'sample-api'];
+    const commands = [
+      'run',
+      'validate',
+      'schema',
+      'status',
+      'audit',
+      'retry',
+      'query',
+      'demo',
+      'init',
+      'sample-api',
+    ];
     for (const command of commands) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     const results = await Promise.all(commands.map((c) => cli([c, '--help'])));
     results.forEach((r, i) => {
@@ -73,15 +96,25 @@ describe('restlake CLI', () => {
 
   test('validate: 0 for a good file, 2 with the key path for a bad one, nothing written', async () => {
     writePipeline(tmp.dir, 'good.yaml', customersPipeline('good'));
-    writePipeline(tmp.dir, 'bad.yaml', { ...customersPipeline('bad'), resources: [{ name: 'c', endpoint: {}, paginator: { type: 'pages' } }] });
-    expect(await cli(['validate', 'good.yaml'], env())).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok {2}good\.yaml {2}\(id good, 1 resource\)/) });
+    writePipeline(tmp.dir, 'bad.yaml', {
+      ...customersPipeline('bad'),
+      resources: [{ name: 'c', endpoint: {}, paginator: { type: 'pages' } }],
+    });
+    expect(await cli(['validate', 'good.yaml'], env())).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^ok {2}good\.yaml {2}\(id good, 1 resource\)/),
+    });
     const bad = await cli(['validate', 'good.yaml', 'bad.yaml'], env());
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toContain('resources[0].paginator.type: expected one of single, page_number, offset, cursor');
+    expect(bad.stdout).toContain(
+      'resources[0].paginator.type: expected one of single, page_number, offset, cursor',
+    );
     const run = await cli(['run', 'bad.yaml'], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('resources[0].paginator.type');
-    expect((await cli(['status', '--db', 'bad.duckdb'])).stderr).toMatch(/no restlake database at bad\.duckdb/);
+    expect((await cli(['status', '--db', 'bad.duckdb'])).stderr).toMatch(
+      /no restlake database at bad\.duckdb/,
+    );
   });
 
   test('run, then status, audit and query read what landed', async () => {
@@ -95,19 +128,35 @@ describe('restlake CLI', () => {
     expect(status.stdout).toMatch(/customers\s+FULL_LOAD\s+SUCCESS/);
     const audit = await cli(['audit', '-f', 'shop.yaml'], env());
     expect(audit.stdout).toMatch(/shop\s+customers\s+FULL_LOAD\s+SUCCESS\s+1\s+120\s+120\s+120/);
-    const query = await cli(['query', 'SELECT count(*) AS n FROM main.customers', '--db', 'shop.duckdb', '--json']);
+    const query = await cli([
+      'query',
+      'SELECT count(*) AS n FROM main.customers',
+      '--db',
+      'shop.duckdb',
+      '--json',
+    ]);
     expect(query).toMatchObject({ code: 0, stdout: '{"n":"120"}\n' });
-    const control = await cli(['query', 'SELECT ConfigId, LoadType, LoadStatus, LastLoadTime FROM metadata.api_control_table ORDER BY IndexNo', '--db', 'shop.duckdb']);
+    const control = await cli([
+      'query',
+      'SELECT ConfigId, LoadType, LoadStatus, LastLoadTime FROM metadata.api_control_table ORDER BY IndexNo',
+      '--db',
+      'shop.duckdb',
+    ]);
     expect(control.stdout).toMatch(/ConfigId\s+LoadType\s+LoadStatus\s+LastLoadTime/);
     expect((await cli(['query', 'SELECT nope FROM nowhere', '--db', 'shop.duckdb'])).code).toBe(2);
   });
 
   test('a failing load exits 4, a rejected token exits 3; retry queues the failed load again', async () => {
-    writePipeline(tmp.dir, 'broken.yaml', { ...customersPipeline('broken'), resources: [{ name: 'missing', endpoint: { path: '/nope' } }] });
+    writePipeline(tmp.dir, 'broken.yaml', {
+      ...customersPipeline('broken'),
+      resources: [{ name: 'missing', endpoint: { path: '/nope' } }],
+    });
     const failed = await cli(['run', 'broken.yaml'], env());
     expect(failed.code).toBe(4);
     expect(failed.stdout).toMatch(/missing\s+FULL_LOAD\s+FAILED.*answered 404/);
-    expect((await cli(['retry', 'broken', '--db', 'broken.duckdb'])).stdout).toMatch(/1 load of broken queued again/);
+    expect((await cli(['retry', 'broken', '--db', 'broken.duckdb'])).stdout).toMatch(
+      /1 load of broken queued again/,
+    );
     writePipeline(tmp.dir, 'denied.yaml', customersPipeline('denied'));
     const denied = await cli(['run', 'denied.yaml'], { ...env(), SAMPLE_TOKEN: 'wrong-token-value' });
     expect(denied.code).toBe(3);
@@ -122,7 +171,11 @@ describe('restlake CLI', () => {
     expect((await cli(['validate', 'starter.yaml'])).stdout).toMatch(/STARTER_TOKEN is not set/);
     expect((await cli(['validate', 'starter.yaml'], { STARTER_TOKEN: 'x-123456' })).code).toBe(0);
     const schema = JSON.parse((await cli(['schema'])).stdout);
-    expect(schema).toMatchObject({ $schema: expect.stringContaining('json-schema.org'), type: 'object', required: expect.arrayContaining(['id', 'source', 'resources']) });
+    expect(schema).toMatchObject({
+      $schema: expect.stringContaining('json-schema.org'),
+      type: 'object',
+      required: expect.arrayContaining(['id', 'source', 'resources']),
+    });
   });
 
   test('demo loads the sample API into a DuckDB file and shows what landed', async () => {

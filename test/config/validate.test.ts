@@ -48,9 +48,17 @@ describe('validate', () => {
     ['missing id', broken('id', undefined), /^id: required/],
     ['id with SQL in it', broken('id', 'x; DROP TABLE y'), /^id: id must start with a letter/],
     ['missing source', broken('source', undefined), /^source: required/],
-    ['base_url not a URL', broken('source.base_url', 'api.example.com'), /^source\.base_url: expected an http\(s\) URL/],
+    [
+      'base_url not a URL',
+      broken('source.base_url', 'api.example.com'),
+      /^source\.base_url: expected an http\(s\) URL/,
+    ],
     ['unknown top-level key', { ...valid, destinaton: {} }, /^destinaton: unknown key/],
-    ['unknown auth type', broken('source.auth', { type: 'oauth3' }), /^source\.auth\.type: expected one of none, bearer, api_key, basic/],
+    [
+      'unknown auth type',
+      broken('source.auth', { type: 'oauth3' }),
+      /^source\.auth\.type: expected one of none, bearer, api_key, basic/,
+    ],
     ['bearer without token', broken('source.auth', { type: 'bearer' }), /^source\.auth\.token: required/],
     ['timeout not a duration', broken('source.timeout', 'soon'), /^source\.timeout: expected a duration/],
     ['no resources', broken('resources', []), /^resources: at least one resource is required/],
@@ -101,18 +109,43 @@ describe('validate', () => {
     ],
     [
       'two resources writing one table',
-      { ...valid, resources: [{ name: 'a', table: 't', endpoint: {} }, { name: 'b', table: 't', endpoint: {} }] },
+      {
+        ...valid,
+        resources: [
+          { name: 'a', table: 't', endpoint: {} },
+          { name: 'b', table: 't', endpoint: {} },
+        ],
+      },
       /^resources\[1\]\.table: table "t" is already written by resources\[0\]/,
     ],
-    ['invalid cron', { ...valid, schedule: { cron: '61 * * * *' } }, /^schedule\.cron: invalid cron expression/],
-    ['secret from an unset variable', broken('source.auth', { type: 'bearer', token: '${env:RESTLAKE_TEST_UNSET_VAR}' }), /^source\.auth\.token: environment variable RESTLAKE_TEST_UNSET_VAR is not set/],
-    ['secret from a missing file', broken('source.auth', { type: 'bearer', token: '${file:./nope.txt}' }), /^source\.auth\.token: secret file \.\/nope\.txt does not exist/],
-    ['page size out of range', { ...valid, resources: [{ name: 'c', endpoint: {}, paginator: { type: 'offset', limit: 0 } }] }, /^resources\[0\]\.paginator\.limit: /],
+    [
+      'invalid cron',
+      { ...valid, schedule: { cron: '61 * * * *' } },
+      /^schedule\.cron: invalid cron expression/,
+    ],
+    [
+      'secret from an unset variable',
+      broken('source.auth', { type: 'bearer', token: '${env:RESTLAKE_TEST_UNSET_VAR}' }),
+      /^source\.auth\.token: environment variable RESTLAKE_TEST_UNSET_VAR is not set/,
+    ],
+    [
+      'secret from a missing file',
+      broken('source.auth', { type: 'bearer', token: '${file:./nope.txt}' }),
+      /^source\.auth\.token: secret file \.\/nope\.txt does not exist/,
+    ],
+    [
+      'page size out of range',
+      { ...valid, resources: [{ name: 'c', endpoint: {}, paginator: { type: 'offset', limit: 0 } }] },
+      /^resources\[0\]\.paginator\.limit: /,
+    ],
     ['YAML syntax error', 'id: shop\nsource: [unclosed\n', /^: YAML: /],
     ['not a mapping', '- just\n- a list\n', /expected a mapping with id, source and resources/],
   ])('%s', (_name, pipeline, expected) => {
     const found = problems(pipeline);
-    expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => expected.test(p)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   test('reports every problem at once', () => {
@@ -130,7 +163,10 @@ describe('validate', () => {
     const { config } = loadPipelineFile(
       writePipeline(tmp.dir, 'secrets.yaml', {
         ...valid,
-        source: { base_url: 'https://${env:RESTLAKE_TEST_HOST}/v1', auth: { type: 'bearer', token: '${file:token.txt}' } },
+        source: {
+          base_url: 'https://${env:RESTLAKE_TEST_HOST}/v1',
+          auth: { type: 'bearer', token: '${file:token.txt}' },
+        },
       }),
     );
     expect(config.source.base_url).toBe('https://api.example.org/v1');

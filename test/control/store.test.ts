@@ -31,7 +31,13 @@ function spec(overrides: Partial<LoadSpec> = {}): LoadSpec {
 const t0 = new Date('2025-01-01T00:00:00Z');
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 const claimAs = (ws: Workspace, owner: string, minutes: number, extra = {}) =>
-  ws.control.claim({ owner, runId: `run-${owner}-${minutes}`, leaseMs: 10 * 60_000, now: at(minutes), ...extra });
+  ws.control.claim({
+    owner,
+    runId: `run-${owner}-${minutes}`,
+    leaseMs: 10 * 60_000,
+    now: at(minutes),
+    ...extra,
+  });
 
 // Each test gets its own DuckDB file, walking one path through the state machine against real tables.
 let n = 0;
@@ -46,7 +52,12 @@ describe('control store transitions', () => {
     run(async (ws) => {
       const first = await ws.control.plan([spec()], at(0));
       expect(first).toHaveLength(1);
-      expect(first[0]).toMatchObject({ LoadType: 'FULL_LOAD', LoadStatus: 'PENDING', AttemptCount: 0, ConfigId: 'shop' });
+      expect(first[0]).toMatchObject({
+        LoadType: 'FULL_LOAD',
+        LoadStatus: 'PENDING',
+        AttemptCount: 0,
+        ConfigId: 'shop',
+      });
       expect(await ws.control.plan([spec()], at(1))).toHaveLength(0);
     }));
 
@@ -54,7 +65,12 @@ describe('control store transitions', () => {
     run(async (ws) => {
       await ws.control.plan([spec()], at(0));
       const claim = await claimAs(ws, 'w1', 1);
-      expect(claim?.row).toMatchObject({ LoadStatus: 'RUNNING', LeaseOwner: 'w1', AttemptCount: 1, LastJobRunId: 'run-w1-1' });
+      expect(claim?.row).toMatchObject({
+        LoadStatus: 'RUNNING',
+        LeaseOwner: 'w1',
+        AttemptCount: 1,
+        LastJobRunId: 'run-w1-1',
+      });
       expect(claim?.row.LeaseExpiresAt?.toISOString()).toBe(at(11).toISOString());
       expect(claim?.takenOverFrom).toBeUndefined();
       expect(await claimAs(ws, 'w2', 2), 'a leased load is not claimable').toBeUndefined();
@@ -73,13 +89,25 @@ describe('control store transitions', () => {
 
   test('an incremental resource goes FULL_LOAD → INCREMENTAL from the high-water mark minus the lag', () =>
     run(async (ws) => {
-      const incremental = spec({ incrementalStart: new Date('2024-01-01T00:00:00Z'), lagMs: 3_600_000, DeltaColumn: 'updated_at' });
+      const incremental = spec({
+        incrementalStart: new Date('2024-01-01T00:00:00Z'),
+        lagMs: 3_600_000,
+        DeltaColumn: 'updated_at',
+      });
       const [first] = await ws.control.plan([incremental], at(0));
       expect(first).toMatchObject({ LoadType: 'FULL_LOAD' });
       expect(first!.LoadStartTime?.toISOString()).toBe('2024-01-01T00:00:00.000Z');
       const claim = (await claimAs(ws, 'w1', 1))!;
-      expect(claim.row.LoadEndTime?.toISOString(), 'the window end is fixed at the first claim').toBe(at(1).toISOString());
-      const next = await ws.control.succeed(claim.row, 'w1', incremental, new Date('2024-06-01T12:00:00Z'), at(2));
+      expect(claim.row.LoadEndTime?.toISOString(), 'the window end is fixed at the first claim').toBe(
+        at(1).toISOString(),
+      );
+      const next = await ws.control.succeed(
+        claim.row,
+        'w1',
+        incremental,
+        new Date('2024-06-01T12:00:00Z'),
+        at(2),
+      );
       expect(next.LoadType).toBe('INCREMENTAL');
       expect(next.LoadStartTime?.toISOString()).toBe('2024-06-01T11:00:00.000Z');
       expect(next.LastLoadTime?.toISOString()).toBe('2024-06-01T12:00:00.000Z');
@@ -91,12 +119,21 @@ describe('control store transitions', () => {
       const claim = (await claimAs(ws, 'w1', 1))!;
       await ws.control.fail(claim.row, 'w1', 'GET /customers answered 500', at(2));
       const [failed] = await ws.control.loads('shop');
-      expect(failed).toMatchObject({ LoadStatus: 'FAILED', ErrorMessage: 'GET /customers answered 500', LeaseOwner: null });
-      expect(await ws.control.plan([spec()], at(3)), 'a FAILED load is still open: nothing new is planned').toHaveLength(0);
+      expect(failed).toMatchObject({
+        LoadStatus: 'FAILED',
+        ErrorMessage: 'GET /customers answered 500',
+        LeaseOwner: null,
+      });
+      expect(
+        await ws.control.plan([spec()], at(3)),
+        'a FAILED load is still open: nothing new is planned',
+      ).toHaveLength(0);
       expect(await ws.control.retry('shop', at(4))).toBe(1);
       const again = (await claimAs(ws, 'w2', 5))!;
       expect(again.row).toMatchObject({ IndexNo: claim.row.IndexNo, AttemptCount: 2, LoadStatus: 'RUNNING' });
-      expect(again.row.LoadEndTime?.toISOString(), 'the retried load keeps its window').toBe(claim.row.LoadEndTime?.toISOString());
+      expect(again.row.LoadEndTime?.toISOString(), 'the retried load keeps its window').toBe(
+        claim.row.LoadEndTime?.toISOString(),
+      );
     }));
 
   test('release: RUNNING → PENDING hands the load back', () =>
@@ -133,13 +170,19 @@ describe('control store transitions', () => {
       await ws.control.plan([spec()], at(0));
       const claim = (await claimAs(ws, 'w1', 1))!;
       await ws.control.succeed(claim.row, 'w1', spec(), null, at(2));
-      await expect(ws.control.fail(claim.row, 'w1', 'too late', at(3))).rejects.toThrow(/is SUCCESS; "fail" applies only to RUNNING/);
+      await expect(ws.control.fail(claim.row, 'w1', 'too late', at(3))).rejects.toThrow(
+        /is SUCCESS; "fail" applies only to RUNNING/,
+      );
     }));
 
   test('SELECT ConfigId, LoadType, LoadStatus, LastLoadTime works as users write it', () =>
     run(async (ws) => {
       await ws.control.plan([spec()], at(0));
-      const rows = await ws.destination.sql().query('SELECT ConfigId, LoadType, LoadStatus, LastLoadTime FROM metadata.api_control_table');
-      expect(rows).toEqual([{ ConfigId: 'shop', LoadType: 'FULL_LOAD', LoadStatus: 'PENDING', LastLoadTime: null }]);
+      const rows = await ws.destination
+        .sql()
+        .query('SELECT ConfigId, LoadType, LoadStatus, LastLoadTime FROM metadata.api_control_table');
+      expect(rows).toEqual([
+        { ConfigId: 'shop', LoadType: 'FULL_LOAD', LoadStatus: 'PENDING', LastLoadTime: null },
+      ]);
     }));
 });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { customer, event, order } from '../../src/sample-api/datasets.js';
 import { type SampleApi, startSampleApi } from '../../src/sample-api/server.js';
-import { pagesOf, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
+import { pagesOf, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
 
 const tmp = tempDir();
@@ -27,7 +27,11 @@ function pipeline(resources: unknown[], extra: Record<string, unknown> = {}) {
     destination: { type: 'duckdb', path: db },
     yaml: {
       id: `e2e_${n}`,
-      source: { base_url: api.url, auth: { type: 'bearer', token: '${env:RESTLAKE_E2E_TOKEN}' }, retry: { max_attempts: 2, initial_delay: 1 } },
+      source: {
+        base_url: api.url,
+        auth: { type: 'bearer', token: '${env:RESTLAKE_E2E_TOKEN}' },
+        retry: { max_attempts: 2, initial_delay: 1 },
+      },
       resources,
       destination: { type: 'duckdb', path: db },
       ...extra,
@@ -43,9 +47,17 @@ describe('pagination styles against the sample API', () => {
     ['page_number, stop on short page', { type: 'page_number', page_size: 100 }, 3],
   ])('%s', async (_name, paginator, requests) => {
     const before = api.requests.get('/customers') ?? 0;
-    const p = pipeline([{ name: 'customers', endpoint: { path: '/customers' }, paginator, primary_key: ['id'], write: 'merge' }]);
+    const p = pipeline([
+      { name: 'customers', endpoint: { path: '/customers' }, paginator, primary_key: ['id'], write: 'merge' },
+    ]);
     const [outcome] = await runYaml(tmp.dir, p.yaml);
-    expect(outcome).toMatchObject({ status: 'SUCCESS', sourceRows: 230, targetRows: 230, totalRows: 230, pages: requests });
+    expect(outcome).toMatchObject({
+      status: 'SUCCESS',
+      sourceRows: 230,
+      targetRows: 230,
+      totalRows: 230,
+      pages: requests,
+    });
     expect((api.requests.get('/customers') ?? 0) - before).toBe(requests);
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
       const got = await rows(ws, 'SELECT id FROM main.customers ORDER BY id');
@@ -54,18 +66,33 @@ describe('pagination styles against the sample API', () => {
   });
 
   test('offset/limit, stopping at the total from the body', async () => {
-    const p = pipeline([{ name: 'orders', endpoint: { path: '/orders' }, records: 'results', paginator: { type: 'offset', limit: 20, total_path: 'total' } }]);
+    const p = pipeline([
+      {
+        name: 'orders',
+        endpoint: { path: '/orders' },
+        records: 'results',
+        paginator: { type: 'offset', limit: 20, total_path: 'total' },
+      },
+    ]);
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome).toMatchObject({ status: 'SUCCESS', sourceRows: 101, pages: 6 });
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      const [row] = await rows(ws, `SELECT count(DISTINCT order_id) AS n, min(order_id) AS first, max(order_id) AS last FROM main.orders`);
+      const [row] = await rows(
+        ws,
+        `SELECT count(DISTINCT order_id) AS n, min(order_id) AS first, max(order_id) AS last FROM main.orders`,
+      );
       expect(row).toEqual({ n: 101, first: 'ORD-000001', last: 'ORD-000101' });
     });
   });
 
   test('cursor from a body path, records under data.items[]', async () => {
     const p = pipeline([
-      { name: 'events', endpoint: { path: '/events', params: { limit: 100 } }, records: 'data.items[]', paginator: { type: 'cursor', cursor_path: 'meta.next_cursor' } },
+      {
+        name: 'events',
+        endpoint: { path: '/events', params: { limit: 100 } },
+        records: 'data.items[]',
+        paginator: { type: 'cursor', cursor_path: 'meta.next_cursor' },
+      },
     ]);
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome).toMatchObject({ status: 'SUCCESS', sourceRows: 250, pages: 3 });
@@ -79,7 +106,18 @@ describe('pagination styles against the sample API', () => {
 describe('record selectors and flattening', () => {
   let server: ScriptedServer;
   beforeAll(async () => {
-    server = await scriptedServer(() => ({ body: { results: [{ items: [{ id: 1, deep: { a: { b: 'x' } }, list: [1, 2] }, { id: 2, deep: null }] }] } }));
+    server = await scriptedServer(() => ({
+      body: {
+        results: [
+          {
+            items: [
+              { id: 1, deep: { a: { b: 'x' } }, list: [1, 2] },
+              { id: 2, deep: null },
+            ],
+          },
+        ],
+      },
+    }));
   });
   afterAll(() => server.close());
 
@@ -89,7 +127,9 @@ describe('record selectors and flattening', () => {
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome?.status).toBe('SUCCESS');
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await rows(ws, 'SELECT id, deep__a__b, list::VARCHAR AS list FROM main.things ORDER BY id')).toEqual([
+      expect(
+        await rows(ws, 'SELECT id, deep__a__b, list::VARCHAR AS list FROM main.things ORDER BY id'),
+      ).toEqual([
         { id: 1, deep__a__b: 'x', list: '[1,2]' },
         { id: 2, deep__a__b: null, list: null },
       ]);
@@ -98,7 +138,11 @@ describe('record selectors and flattening', () => {
 });
 
 describe('write dispositions', () => {
-  const customers = { name: 'customers', endpoint: { path: '/customers' }, paginator: { type: 'page_number', page_size: 100 } };
+  const customers = {
+    name: 'customers',
+    endpoint: { path: '/customers' },
+    paginator: { type: 'page_number', page_size: 100 },
+  };
 
   test('merge twice gives no duplicates', async () => {
     const p = pipeline([{ ...customers, primary_key: ['id'], write: 'merge' }]);
@@ -106,14 +150,22 @@ describe('write dispositions', () => {
     const [second] = await runYaml(tmp.dir, p.yaml);
     expect(second).toMatchObject({ status: 'SUCCESS', totalRows: 230 });
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await rows(ws, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM main.customers')).toEqual([{ n: 230, d: 230 }]);
+      expect(await rows(ws, 'SELECT count(*) AS n, count(DISTINCT id) AS d FROM main.customers')).toEqual([
+        { n: 230, d: 230 },
+      ]);
     });
   });
 
   test('append adds every run; replace rebuilds the table', async () => {
     const p = pipeline([
       { ...customers, write: 'append' },
-      { name: 'orders', endpoint: { path: '/orders' }, records: 'results', paginator: { type: 'offset', limit: 50 }, write: 'replace' },
+      {
+        name: 'orders',
+        endpoint: { path: '/orders' },
+        records: 'results',
+        paginator: { type: 'offset', limit: 50 },
+        write: 'replace',
+      },
     ]);
     await runYaml(tmp.dir, p.yaml);
     const outcomes = await runYaml(tmp.dir, p.yaml);
@@ -156,7 +208,17 @@ describe('write dispositions', () => {
       return { body: page(p) };
     });
     try {
-      const p = pipeline([{ name: 'items', endpoint: {}, paginator: { type: 'page_number', page_size: 10 }, write: 'replace' }], { batch_size: 10 });
+      const p = pipeline(
+        [
+          {
+            name: 'items',
+            endpoint: {},
+            paginator: { type: 'page_number', page_size: 10 },
+            write: 'replace',
+          },
+        ],
+        { batch_size: 10 },
+      );
       p.yaml.source = { base_url: server.url } as never;
       await runYaml(tmp.dir, p.yaml);
       records.forEach((r) => {
@@ -167,7 +229,12 @@ describe('write dispositions', () => {
       expect(failed).toMatchObject({ status: 'PARTIAL' });
       expect(failed!.error?.message).toMatch(/answered 400: \{"error":"bad page"\}/);
       await withWorkspace(p.destination, tmp.dir, async (ws) => {
-        expect(await rows(ws, `SELECT count(*) AS n, count(*) FILTER (v LIKE '%changed') AS changed FROM main.items`)).toEqual([{ n: 50, changed: 0 }]);
+        expect(
+          await rows(
+            ws,
+            `SELECT count(*) AS n, count(*) FILTER (v LIKE '%changed') AS changed FROM main.items`,
+          ),
+        ).toEqual([{ n: 50, changed: 0 }]);
         const [load] = await ws.control.loads(p.yaml.id, 1);
         expect(load).toMatchObject({ LoadStatus: 'FAILED', AttemptCount: 1 });
         expect(load!.ErrorMessage).toMatch(/answered 400/);
@@ -176,9 +243,17 @@ describe('write dispositions', () => {
       const requestsBefore = server.requests.length;
       const [resumed] = await runYaml(tmp.dir, p.yaml);
       expect(resumed).toMatchObject({ status: 'SUCCESS', totalRows: 50 });
-      expect(server.requests.length - requestsBefore, 'pages 1-3 were committed: only 4, 5 and the empty 6 are fetched').toBe(3);
+      expect(
+        server.requests.length - requestsBefore,
+        'pages 1-3 were committed: only 4, 5 and the empty 6 are fetched',
+      ).toBe(3);
       await withWorkspace(p.destination, tmp.dir, async (ws) => {
-        expect(await rows(ws, `SELECT count(*) AS n, count(*) FILTER (v LIKE '%changed') AS changed FROM main.items`)).toEqual([{ n: 50, changed: 50 }]);
+        expect(
+          await rows(
+            ws,
+            `SELECT count(*) AS n, count(*) FILTER (v LIKE '%changed') AS changed FROM main.items`,
+          ),
+        ).toEqual([{ n: 50, changed: 50 }]);
         const audits = await ws.control.audits(p.yaml.id);
         expect(audits.map((a) => a.LoadStatus)).toEqual(['SUCCESS', 'PARTIAL', 'SUCCESS']);
       });
@@ -195,15 +270,33 @@ describe('typed silver tables', () => {
         name: 'customers',
         endpoint: { path: '/customers' },
         paginator: { type: 'page_number', page_size: 100 },
-        schema: { id: 'integer', balance: 'decimal(12,2)', created_at: 'timestamp', score: 'double', active: 'boolean', joined: { type: 'date', from: 'created_at' } },
+        schema: {
+          id: 'integer',
+          balance: 'decimal(12,2)',
+          created_at: 'timestamp',
+          score: 'double',
+          active: 'boolean',
+          joined: { type: 'date', from: 'created_at' },
+        },
       },
-      { name: 'events', endpoint: { path: '/events' }, records: 'data.items', paginator: { type: 'cursor', cursor_path: 'meta.next_cursor' }, schema: { ts: 'timestamp' } },
+      {
+        name: 'events',
+        endpoint: { path: '/events' },
+        records: 'data.items',
+        paginator: { type: 'cursor', cursor_path: 'meta.next_cursor' },
+        schema: { ts: 'timestamp' },
+      },
     ]);
     const outcomes = await runYaml(tmp.dir, p.yaml);
     expect(outcomes.map((o) => o.status)).toEqual(['SUCCESS', 'SUCCESS']);
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
       const types = Object.fromEntries(
-        (await rows(ws, `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'customers'`)).map((r) => [r.c, r.t]),
+        (
+          await rows(
+            ws,
+            `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'customers'`,
+          )
+        ).map((r) => [r.c, r.t]),
       );
       expect(types).toMatchObject({
         id: 'INTEGER',
@@ -222,30 +315,56 @@ describe('typed silver tables', () => {
         ws,
         `SELECT balance::VARCHAR AS balance, strftime(created_at, '%Y-%m-%dT%H:%M:%S.000Z') AS created_at, joined::VARCHAR AS joined, address__city, tags::VARCHAR AS tags FROM main.customers WHERE id = 42`,
       );
-      expect(row).toEqual({ balance: c.balance, created_at: c.created_at, joined: c.created_at.slice(0, 10), address__city: c.address.city, tags: JSON.stringify(c.tags) });
-      const [e] = await rows(ws, `SELECT epoch_ms(ts) AS ts, user__plan FROM main.events WHERE event_id = 100007`);
+      expect(row).toEqual({
+        balance: c.balance,
+        created_at: c.created_at,
+        joined: c.created_at.slice(0, 10),
+        address__city: c.address.city,
+        tags: JSON.stringify(c.tags),
+      });
+      const [e] = await rows(
+        ws,
+        `SELECT epoch_ms(ts) AS ts, user__plan FROM main.events WHERE event_id = 100007`,
+      );
       expect(e).toEqual({ ts: event(7, 230).ts, user__plan: event(7, 230).user.plan });
     });
   });
 
   test('a value that does not fit its declared type fails the load naming record, column and value', async () => {
-    const p = pipeline([{ name: 'orders', endpoint: { path: '/orders' }, records: 'results', schema: { status: 'integer' } }]);
+    const p = pipeline([
+      { name: 'orders', endpoint: { path: '/orders' }, records: 'results', schema: { status: 'integer' } },
+    ]);
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome?.status).toBe('FAILED');
-    expect(outcome?.error?.message).toMatch(new RegExp(`orders, page 0, record 0: cannot cast "${order(0, 230).status}" to integer`));
+    expect(outcome?.error?.message).toMatch(
+      new RegExp(`orders, page 0, record 0: cannot cast "${order(0, 230).status}" to integer`),
+    );
   });
 });
 
 describe('a failing API', () => {
   test('leaves the tables as they were and the control row FAILED with a readable error; secrets stay out', async () => {
     let fail = false;
-    const server = await scriptedServer(() => (fail ? { status: 503, raw: '<html>Service Unavailable</html>' } : { body: [{ id: 1 }, { id: 2 }] }));
+    const server = await scriptedServer(() =>
+      fail ? { status: 503, raw: '<html>Service Unavailable</html>' } : { body: [{ id: 1 }, { id: 2 }] },
+    );
     const lines: string[] = [];
     const logger = createLogger({ format: 'json', level: 'debug', write: (line) => lines.push(line) });
     try {
       process.env.RESTLAKE_E2E_SECRET = 'super-secret-token-value-42';
-      const p = pipeline([{ name: 'things', endpoint: { params: { key: 'k-${env:RESTLAKE_E2E_SECRET}' } }, primary_key: ['id'], write: 'merge' }]);
-      p.yaml.source = { base_url: server.url, auth: { type: 'bearer', token: '${env:RESTLAKE_E2E_SECRET}' }, retry: { max_attempts: 3, initial_delay: 1 } } as never;
+      const p = pipeline([
+        {
+          name: 'things',
+          endpoint: { params: { key: 'k-${env:RESTLAKE_E2E_SECRET}' } },
+          primary_key: ['id'],
+          write: 'merge',
+        },
+      ]);
+      p.yaml.source = {
+        base_url: server.url,
+        auth: { type: 'bearer', token: '${env:RESTLAKE_E2E_SECRET}' },
+        retry: { max_attempts: 3, initial_delay: 1 },
+      } as never;
       await runYaml(tmp.dir, p.yaml, { logger });
       fail = true;
       const [outcome] = await runYaml(tmp.dir, p.yaml, { logger });
@@ -255,9 +374,16 @@ describe('a failing API', () => {
         expect(await rows(ws, 'SELECT id FROM main.things ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
         const [load] = await ws.control.loads(p.yaml.id, 1);
         expect(load?.LoadStatus).toBe('FAILED');
-        expect(load?.ErrorMessage).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/\?key=\*\*\* answered 503: <html>Service Unavailable<\/html>$/);
+        expect(load?.ErrorMessage).toMatch(
+          /^GET http:\/\/127\.0\.0\.1:\d+\/\?key=\*\*\* answered 503: <html>Service Unavailable<\/html>$/,
+        );
         const [audit] = await ws.control.audits(p.yaml.id, 1);
-        expect(audit).toMatchObject({ LoadStatus: 'FAILED', RequestCount: 3, RetryCount: 2, SourceRowCount: 0 });
+        expect(audit).toMatchObject({
+          LoadStatus: 'FAILED',
+          RequestCount: 3,
+          RetryCount: 2,
+          SourceRowCount: 0,
+        });
         const everything = JSON.stringify([
           await rows(ws, 'SELECT * FROM bronze.' + p.yaml.id + '__things'),
           await rows(ws, 'SELECT * FROM metadata.api_control_table'),

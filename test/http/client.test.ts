@@ -18,21 +18,40 @@ afterEach(async () => {
 });
 
 async function clientFor(replies: Reply[] | ((n: number) => Reply), source: Record<string, unknown> = {}) {
-  server = await scriptedServer(({ n }) => (typeof replies === 'function' ? replies(n) : (replies[n] ?? replies.at(-1)!)));
+  server = await scriptedServer(({ n }) =>
+    typeof replies === 'function' ? replies(n) : (replies[n] ?? replies.at(-1)!),
+  );
   const clock = recordingClock();
-  const client = new HttpClient(sourceSchema.parse({ base_url: `${server.url}/v1`, retry: { max_attempts: 4, initial_delay: 100, max_delay: 1000 }, ...source }), {
-    clock,
-    random: () => 1,
-  });
+  const client = new HttpClient(
+    sourceSchema.parse({
+      base_url: `${server.url}/v1`,
+      retry: { max_attempts: 4, initial_delay: 100, max_delay: 1000 },
+      ...source,
+    }),
+    {
+      clock,
+      random: () => 1,
+    },
+  );
   return { client, clock, server };
 }
 
 describe('retries', () => {
   test('5xx, a dropped connection and a 429 are retried with exponential backoff, then the page arrives', async () => {
-    const { client, clock, server } = await clientFor([{ status: 503 }, { destroy: true }, { status: 429, headers: { 'retry-after': '2' } }, { body: { ok: 1 } }]);
+    const { client, clock, server } = await clientFor([
+      { status: 503 },
+      { destroy: true },
+      { status: 429, headers: { 'retry-after': '2' } },
+      { body: { ok: 1 } },
+    ]);
     const response = await client.request({ method: 'GET', path: '/things' });
     expect(response).toMatchObject({ status: 200, body: { ok: 1 }, attempt: 4 });
-    expect(server.requests.map((r) => r.path)).toEqual(['/v1/things', '/v1/things', '/v1/things', '/v1/things']);
+    expect(server.requests.map((r) => r.path)).toEqual([
+      '/v1/things',
+      '/v1/things',
+      '/v1/things',
+      '/v1/things',
+    ]);
     // 100 · 2^(attempt-1) capped at 1000 (random() = 1 takes the bound); Retry-After: 2 s outranks 400 ms.
     expect(clock.sleeps).toEqual([100, 200, 2000]);
     expect(client.stats).toMatchObject({ requests: 4, retries: 3, rateLimited: 1 });
@@ -41,44 +60,76 @@ describe('retries', () => {
 
   test.each([400, 404, 422])('%i is not retried', async (status) => {
     const { client, server } = await clientFor([{ status, body: { error: 'nope' } }]);
-    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'HTTP_STATUS', status, kind: 'fatal' });
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'HTTP_STATUS',
+      status,
+      kind: 'fatal',
+    });
     expect(server.requests).toHaveLength(1);
     await client.close();
   });
 
   test('401 and 403 fail as authentication errors without retrying', async () => {
     const { client, server } = await clientFor([{ status: 401 }]);
-    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'AUTH_FAILED', status: 401 });
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'AUTH_FAILED',
+      status: 401,
+    });
     expect(server.requests).toHaveLength(1);
     await client.close();
   });
 
   test('a 200 whose body is not JSON is retried, then fails with a clear message', async () => {
     const { client, server } = await clientFor([{ raw: '<html>maintenance</html>' }]);
-    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toThrow(/answered 200 with a body that is not JSON: <html>maintenance<\/html>/);
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toThrow(
+      /answered 200 with a body that is not JSON: <html>maintenance<\/html>/,
+    );
     expect(server.requests).toHaveLength(4);
     await client.close();
   });
 
   test('a response slower than the timeout fails as a timeout after the attempts', async () => {
-    const { client } = await clientFor([{ delayMs: 500, body: {} }], { timeout: 50, retry: { max_attempts: 2, initial_delay: 1 } });
-    await expect(client.request({ method: 'GET', path: '/slow' })).rejects.toMatchObject({ code: 'HTTP_TIMEOUT' });
+    const { client } = await clientFor([{ delayMs: 500, body: {} }], {
+      timeout: 50,
+      retry: { max_attempts: 2, initial_delay: 1 },
+    });
+    await expect(client.request({ method: 'GET', path: '/slow' })).rejects.toMatchObject({
+      code: 'HTTP_TIMEOUT',
+    });
     await client.close();
   });
 
   test('a refused connection is a network error naming the URL', async () => {
-    const client = new HttpClient(sourceSchema.parse({ base_url: 'http://127.0.0.1:1', retry: { max_attempts: 1 } }));
-    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toThrow(/GET http:\/\/127\.0\.0\.1:1\/x failed: .*ECONNREFUSED/);
+    const client = new HttpClient(
+      sourceSchema.parse({ base_url: 'http://127.0.0.1:1', retry: { max_attempts: 1 } }),
+    );
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toThrow(
+      /GET http:\/\/127\.0\.0\.1:1\/x failed: .*ECONNREFUSED/,
+    );
     await client.close();
   });
 });
 
 describe('auth', () => {
   test.each([
-    [{ type: 'bearer', token: 'tok-123456' }, (r: { headers: Record<string, unknown>; query: URLSearchParams }) => r.headers.authorization === 'Bearer tok-123456'],
-    [{ type: 'api_key', key: 'key-123456', name: 'X-Api-Key' }, (r: { headers: Record<string, unknown> }) => r.headers['x-api-key'] === 'key-123456'],
-    [{ type: 'api_key', key: 'key-123456', name: 'apikey', in: 'query' }, (r: { query: URLSearchParams }) => r.query.get('apikey') === 'key-123456'],
-    [{ type: 'basic', username: 'ann', password: 'pw-123456' }, (r: { headers: Record<string, unknown> }) => r.headers.authorization === `Basic ${Buffer.from('ann:pw-123456').toString('base64')}`],
+    [
+      { type: 'bearer', token: 'tok-123456' },
+      (r: { headers: Record<string, unknown>; query: URLSearchParams }) =>
+        r.headers.authorization === 'Bearer tok-123456',
+    ],
+    [
+      { type: 'api_key', key: 'key-123456', name: 'X-Api-Key' },
+      (r: { headers: Record<string, unknown> }) => r.headers['x-api-key'] === 'key-123456',
+    ],
+    [
+      { type: 'api_key', key: 'key-123456', name: 'apikey', in: 'query' },
+      (r: { query: URLSearchParams }) => r.query.get('apikey') === 'key-123456',
+    ],
+    [
+      { type: 'basic', username: 'ann', password: 'pw-123456' },
+      (r: { headers: Record<string, unknown> }) =>
+        r.headers.authorization === `Basic ${Buffer.from('ann:pw-123456').toString('base64')}`,
+    ],
   ])('%j', async (auth, check) => {
     const { client, server } = await clientFor([{ body: [] }], { auth, headers: { 'X-Custom': 'yes' } });
     const response = await client.request({ method: 'GET', path: '/x', query: { a: '1' } });
@@ -101,7 +152,9 @@ describe('backoff helpers', () => {
   test('full jitter stays within the exponential bound and the cap', () => {
     for (let attempt = 1; attempt < 12; attempt++) {
       const bound = Math.min(30_000, 500 * 2 ** (attempt - 1));
-      expect(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 30_000 }, () => 0.999_999)).toBeLessThanOrEqual(bound);
+      expect(
+        backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 30_000 }, () => 0.999_999),
+      ).toBeLessThanOrEqual(bound);
       expect(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 30_000 }, () => 0)).toBe(0);
     }
   });

@@ -1,6 +1,6 @@
 import { loadPipelineFile } from '../../src/config/load.js';
 import type { DestinationConfig } from '../../src/config/schema.js';
-import { openWorkspace, runPipeline, type RunOptions, type Workspace } from '../../src/pipeline/runner.js';
+import { openWorkspace, type RunOptions, runPipeline, type Workspace } from '../../src/pipeline/runner.js';
 import { writePipeline } from './workspace.js';
 
 /** Writes a pipeline file, runs it, and returns the outcomes (what `restlake run` does, in-process). */
@@ -10,9 +10,18 @@ export async function runYaml(dir: string, pipeline: Record<string, unknown>, op
 }
 
 /** Opens the workspace of a destination for assertions, runs `fn`, closes it. */
-export async function withWorkspace<T>(destination: DestinationConfig | Record<string, unknown>, dir: string, fn: (workspace: Workspace) => Promise<T>): Promise<T> {
+export async function withWorkspace<T>(
+  destination: DestinationConfig | Record<string, unknown>,
+  dir: string,
+  fn: (workspace: Workspace) => Promise<T>,
+): Promise<T> {
   const { pipelineSchema } = await import('../../src/config/schema.js');
-  const config = pipelineSchema.parse({ id: 'probe', source: { base_url: 'http://127.0.0.1' }, resources: [{ name: 'x', endpoint: {} }], destination });
+  const config = pipelineSchema.parse({
+    id: 'probe',
+    source: { base_url: 'http://127.0.0.1' },
+    resources: [{ name: 'x', endpoint: {} }],
+    destination,
+  });
   const workspace = await openWorkspace(config.destination, dir);
   try {
     return await fn(workspace);
@@ -25,4 +34,3 @@ export async function withWorkspace<T>(destination: DestinationConfig | Record<s
 export async function rows(workspace: Workspace, sql: string): Promise<Record<string, unknown>[]> {
   return workspace.destination.sql().query(sql);
 }
-

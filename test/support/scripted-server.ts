@@ -26,7 +26,9 @@ export interface ScriptedServer {
  * A real HTTP server on 127.0.0.1 (port 0) whose every answer is decided by the test: fail the third
  * request with a 503, drop the socket, answer slowly, send HTML with status 200...
  */
-export async function scriptedServer(handler: (request: ScriptedRequest) => Reply | Promise<Reply>): Promise<ScriptedServer> {
+export async function scriptedServer(
+  handler: (request: ScriptedRequest) => Reply | Promise<Reply>,
+): Promise<ScriptedServer> {
   const requests: ScriptedRequest[] = [];
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
