@@ -385,7 +385,7 @@ describe('a failing API', () => {
           SourceRowCount: 0,
         });
         const everything = JSON.stringify([
-          await rows(ws, 'SELECT * FROM bronze.' + p.yaml.id + '__things'),
+          await rows(ws, `SELECT * FROM bronze.${p.yaml.id}__things`),
           await rows(ws, 'SELECT * FROM metadata.api_control_table'),
           await rows(ws, 'SELECT * FROM metadata.api_audit_table'),
           lines,
