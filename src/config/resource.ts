@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { columnSchema } from './columns.js';
+import { normalizeKeys } from './normalize.js';
 import { paginatorSchema } from './paginator.js';
 import { duration, identifier, jsonPath, nonEmpty, scalar } from './primitives.js';
 
@@ -40,8 +40,8 @@ export const resourceSchema = z.strictObject({
       lag: duration.default(0),
     })
     .optional(),
-  /** Declared columns; columns not declared are inferred from the data. */
-  schema: z.record(z.string(), columnSchema).default({}),
+  /** Normalize: declared columns, cast errors, schema contract, child tables, metadata columns, parser. */
+  ...normalizeKeys,
 });
 
 export type ResourceConfig = z.output<typeof resourceSchema>;

@@ -74,4 +74,13 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'audit: cast errors, quarantined records, discarded columns',
+    statements: [
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN CastErrors VARCHAR`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN QuarantinedCount BIGINT`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN DiscardedColumns VARCHAR`,
+    ],
+  },
 ];

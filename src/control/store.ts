@@ -70,6 +70,12 @@ export interface AuditRow {
   RetryCount: number;
   RateLimitedCount: number;
   BytesFetched: number;
+  /** Values that could not be cast, per `table.column` (JSON), whatever `on_cast_error` did with them. */
+  CastErrors: string | null;
+  /** Records moved to the `<table>__rejected` table. */
+  QuarantinedCount: number;
+  /** Under `schema_contract: discard_columns`: values dropped per new `table.column` (JSON). */
+  DiscardedColumns: string | null;
 }
 
 /** The descriptive columns of a resource's loads, refreshed from the pipeline file on every plan and claim. */
@@ -455,4 +461,7 @@ const AUDIT_COLUMNS: readonly (keyof AuditRow | 'AuditId')[] = [
   'RetryCount',
   'RateLimitedCount',
   'BytesFetched',
+  'CastErrors',
+  'QuarantinedCount',
+  'DiscardedColumns',
 ];

@@ -1,3 +1,4 @@
+import type { SchemaContract } from '../config/normalize.js';
 import type { WriteDisposition } from '../config/schema.js';
 import type { Column, RowSet } from '../normalize/types.js';
 import type { SqlClient } from './sql/client.js';
@@ -41,6 +42,10 @@ export interface LoadTarget {
   bronzeTable: string | undefined;
   /** Constant columns added to every silver row (`_restlake_run_id`, ...). */
   metadata: readonly MetadataColumn[];
+  /** Who writes, for the schema history (`metadata.api_schema_history`). */
+  origin: { configId: string; resource: string; runId: string };
+  /** What a new or changed column does: `evolve` alters the table, `freeze` fails, `discard_columns` drops it. */
+  contract: SchemaContract;
 }
 
 /** What one commit holds: the raw pages, the rows derived from them, and where the stream stood after them. */
@@ -54,6 +59,8 @@ export interface Batch {
 export interface BatchResult {
   /** Rows written per table after deduplication. */
   rows: Record<string, number>;
+  /** Under `discard_columns`: values dropped per `table.column` because the column is new. */
+  discarded: Record<string, number>;
 }
 
 /** Writes one load: batch after batch, each atomically with its checkpoint, then `finish`. */

@@ -11,8 +11,9 @@ import type { TemplateVars } from '../core/template.js';
 import type { Destination } from '../destinations/types.js';
 import { fetchPages, type StreamPosition } from '../extract/pages.js';
 import { HttpClient } from '../http/client.js';
+import { constantColumns } from '../normalize/metadata.js';
 import { Normalizer } from '../normalize/normalizer.js';
-import { batchPages } from './batches.js';
+import { auditCounts, batchPages, type LoadStats, newLoadStats } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
 import { loadSpec, tableOf } from './spec.js';
 
@@ -86,6 +87,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   });
   const resource = config.resources.find((r) => r.name === row.ResourceName);
   const counts = { sourceRows: 0, targetRows: 0, pages: 0, committedBatches: 0 };
+  const stats = newLoadStats();
   let totalRows: number | null = null;
   let error: RestlakeError | undefined;
 
@@ -127,7 +129,17 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     }
     const spec = loadSpec(config, resource, ctx.destination);
     await ctx.control.describe(row.IndexNo, spec);
-    const result = await extractAndLoad(config, resource, row, client, ctx, counts, aborter.signal, runId);
+    const result = await extractAndLoad(
+      config,
+      resource,
+      row,
+      client,
+      ctx,
+      counts,
+      stats,
+      aborter.signal,
+      runId,
+    );
     totalRows = result.totalRows;
     await ctx.control.succeed(row, ctx.owner, spec, result.mark, ctx.clock.now());
     log.info({ rows: counts.targetRows, pages: counts.pages }, 'load succeeded');
@@ -175,6 +187,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
       RetryCount: httpStats.retries,
       RateLimitedCount: httpStats.rateLimited,
       BytesFetched: httpStats.bytes,
+      ...auditCounts(stats),
     });
   }
   return {
@@ -197,22 +210,26 @@ async function extractAndLoad(
   client: HttpClient,
   ctx: LoadContext,
   counts: { sourceRows: number; targetRows: number; pages: number; committedBatches: number },
+  stats: LoadStats,
   signal: AbortSignal,
   runId: string,
 ): Promise<{ totalRows: number; mark: Date | null }> {
   const loadKey = `${row.ConfigId}/${row.ResourceName}/${row.IndexNo}`;
   const table = tableOf(resource);
   const destination = config.destination;
+  const normalizer = new Normalizer(resource, { windowed: row.LoadStartTime !== null, stats });
   const writer = await ctx.destination.openLoad({
     loadKey,
     disposition: resource.write,
-    tables: [table],
+    tables: normalizer.tables(),
     bronzeTable: destination.bronze ? `${config.id}__${resource.name}` : undefined,
-    metadata: [
-      { name: '_restlake_run_id', type: 'string', value: runId },
-      { name: '_restlake_loaded_at', type: 'timestamp', value: ctx.clock.now().toISOString() },
-      { name: '_restlake_source', type: 'string', value: `${config.id}.${resource.name}` },
-    ],
+    metadata: constantColumns(resource, {
+      runId,
+      loadedAt: ctx.clock.now(),
+      source: `${config.id}.${resource.name}`,
+    }),
+    origin: { configId: config.id, resource: resource.name, runId },
+    contract: resource.schema_contract,
   });
   try {
     const saved = parseCheckpoint(await writer.readCheckpoint());
@@ -240,9 +257,10 @@ async function extractAndLoad(
       vars,
       now: () => ctx.clock.now(),
     });
-    const batches = batchPages(pages, new Normalizer(resource), {
+    const batches = batchPages(pages, normalizer, {
       runId,
       loadKey,
+      window: { start: vars['window.start'] ?? null, end: vars['window.end'] ?? null },
       bronze: destination.bronze,
       maxRows: config.batch_size,
       maxBytes: MAX_BATCH_BYTES,
@@ -262,12 +280,9 @@ async function extractAndLoad(
         stream: position,
         mark: mark?.value()?.toISOString() ?? null,
       } satisfies Checkpoint);
-      const result = await writer.write({
-        pages: batch.pages,
-        rowSets: [{ table: batch.table, rows: batch.rows }],
-        checkpoint,
-      });
+      const result = await writer.write({ pages: batch.pages, rowSets: batch.rowSets, checkpoint });
       counts.targetRows += result.rows[table] ?? 0;
+      stats.addDiscarded(result.discarded);
       counts.committedBatches++;
       await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, checkpoint);
     }
