@@ -16,9 +16,15 @@ export function constantColumns(
 ): ConstantColumn[] {
   const names = resource.metadata_columns;
   const columns: ConstantColumn[] = [];
-  if (names.run_id) columns.push({ name: names.run_id, type: 'string', value: values.runId });
+  if (names.run_id) columns.push({ name: names.run_id, type: 'string', metadata: true, value: values.runId });
   if (names.loaded_at)
-    columns.push({ name: names.loaded_at, type: 'timestamp', value: values.loadedAt.toISOString() });
-  if (names.source) columns.push({ name: names.source, type: 'string', value: values.source });
+    columns.push({
+      name: names.loaded_at,
+      type: 'timestamp',
+      metadata: true,
+      value: values.loadedAt.toISOString(),
+    });
+  if (names.source)
+    columns.push({ name: names.source, type: 'string', metadata: true, value: values.source });
   return columns;
 }

@@ -46,7 +46,7 @@ export function diffColumns(
   columns: readonly Column[],
 ): SchemaChange[] {
   if (existing.length === 0) {
-    return columns.map((c) => ({ kind: 'create', table, column: c.name, to: c.type }));
+    return creationOrder(columns).map((c) => ({ kind: 'create', table, column: c.name, to: c.type }));
   }
   const current = new Map(existing.map((c) => [c.name, c.type]));
   const changes: SchemaChange[] = [];

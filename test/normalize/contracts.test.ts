@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rows, runYaml, withWorkspace } from '../support/run.js';
+import { type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
+import { tempDir } from '../support/workspace.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+/**
+ * An API that changes mid-run: page 1 has id, age and a nested profile; page 2 adds `tier`; page 3 sends
+ * `age` as text. Page 4 is empty.
+ */
+const PAGES: Record<string, unknown>[][] = [
+  [
+    { id: 1, age: 30, profile: { firstName: 'Ann' } },
+    { id: 2, age: 40, profile: { firstName: 'Bob' } },
+  ],
+  [
+    { id: 3, age: 50, profile: { firstName: 'Cy' }, tier: 'gold' },
+    { id: 4, age: 60, profile: { firstName: 'Dee' }, tier: 'silver' },
+  ],
+  [{ id: 5, age: 'unknown', profile: { firstName: 'Eve' } }],
+];
+
+let server: ScriptedServer;
+beforeAll(async () => {
+  server = await scriptedServer((req) => {
+    const page = Number(req.query.get('page'));
+    const pages = req.path === '/two' ? PAGES.slice(0, 2) : PAGES;
+    return { body: pages[page - 1] ?? [] };
+  });
+});
+afterAll(() => server.close());
+
+let n = 0;
+function pipeline(schema_contract: string, path = '/three') {
+  const db = tmp.path(`contract-${++n}.duckdb`);
+  return {
+    destination: { type: 'duckdb', path: db },
+    yaml: {
+      id: `contract_${n}`,
+      source: { base_url: server.url },
+      // One page per batch: the change arrives after the table was created by an earlier batch.
+      batch_size: 1,
+      resources: [
+        {
+          name: 'people',
+          endpoint: { path },
+          paginator: { type: 'page_number' },
+          primary_key: ['id'],
+          write: 'merge',
+          schema_contract,
+        },
+      ],
+      destination: { type: 'duckdb', path: db },
+    },
+  };
+}
+
+type Ws = Parameters<Parameters<typeof withWorkspace>[2]>[0];
+const columnsOf = async (ws: Ws, table: string) =>
+  Object.fromEntries(
+    (
+      await rows(
+        ws,
+        `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
+      )
+    ).map((r) => [r.c, r.t]),
+  );
+
+describe('schema contracts on an API that adds a field mid-run', () => {
+  test('evolve: the table gains the column, widens the changed one, and every change is in the history', async () => {
+    const p = pipeline('evolve');
+    const [outcome] = await runYaml(tmp.dir, p.yaml);
+    expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 5 });
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      expect(await columnsOf(ws, 'people')).toMatchObject({ tier: 'VARCHAR', age: 'VARCHAR' });
+      expect(await rows(ws, 'SELECT id, age, tier FROM main.people ORDER BY id')).toEqual([
+        { id: 1, age: '30', tier: null },
+        { id: 2, age: '40', tier: null },
+        { id: 3, age: '50', tier: 'gold' },
+        { id: 4, age: '60', tier: 'silver' },
+        { id: 5, age: 'unknown', tier: null },
+      ]);
+      const history = await rows(
+        ws,
+        `SELECT ConfigId AS config, ResourceName AS resource, TableName AS t, ColumnName AS c, ChangeKind AS kind,
+                FromType AS from_type, ToType AS to_type, SourcePath AS source, RunId AS run
+         FROM metadata.api_schema_history ORDER BY ChangeId`,
+      );
+      const run = outcome!.row.LastJobRunId;
+      expect(
+        history.map(({ config, resource, run: r, ...rest }) => ({
+          ...rest,
+          same: config === p.yaml.id && resource === 'people' && r === run,
+        })),
+      ).toEqual([
+        {
+          t: 'people',
+          c: 'id',
+          kind: 'create',
+          from_type: null,
+          to_type: 'bigint',
+          source: 'id',
+          same: true,
+        },
+        {
+          t: 'people',
+          c: 'age',
+          kind: 'create',
+          from_type: null,
+          to_type: 'bigint',
+          source: 'age',
+          same: true,
+        },
+        {
+          t: 'people',
+          c: 'profile__first_name',
+          kind: 'create',
+          from_type: null,
+          to_type: 'string',
+          source: 'profile.firstName',
+          same: true,
+        },
+        {
+          t: 'people',
+          c: '_restlake_page',
+          kind: 'create',
+          from_type: null,
+          to_type: 'bigint',
+          source: null,
+          same: true,
+        },
+        {
+          t: 'people',
+          c: '_restlake_run_id',
+          kind: 'create',
+          from_type: null,
+          to_type: 'string',
+          source: null,
+          same: true,
+        },
+        {
+          t: 'people',
+          c: '_restlake_loaded_at',
+          kind: 'create',
+          from_type: null,
+          to_type: 'timestamp',
+          source: null,
+          same: true,
+        },
+        {
+          t: 'people',
+          c: '_restlake_source',
+          kind: 'create',
+          from_type: null,
+          to_type: 'string',
+          source: null,
+          same: true,
+        },
+        {
+          t: 'people',
+          c: 'tier',
+          kind: 'add',
+          from_type: null,
+          to_type: 'string',
+          source: 'tier',
+          same: true,
+        },
+        {
+          t: 'people',
+          c: 'age',
+          kind: 'widen',
+          from_type: 'bigint',
+          to_type: 'string',
+          source: 'age',
+          same: true,
+        },
+      ]);
+    });
+  });
+
+  test('freeze: the new column fails the load before anything of its batch is written', async () => {
+    const p = pipeline('freeze');
+    const [outcome] = await runYaml(tmp.dir, p.yaml);
+    expect(outcome?.status).toBe('PARTIAL');
+    expect(outcome?.error?.code).toBe('SCHEMA_CONTRACT');
+    expect(outcome?.error?.message).toMatch(/schema_contract is freeze.*new column people\.tier \(string\)/);
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      expect(Object.keys(await columnsOf(ws, 'people'))).not.toContain('tier');
+      expect(await rows(ws, 'SELECT id FROM main.people ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(await rows(ws, `SELECT page_index FROM bronze.${p.yaml.id}__people`)).toEqual([
+        { page_index: 0 },
+      ]);
+      const [load] = await ws.control.loads(p.yaml.id, 1);
+      expect(load).toMatchObject({ LoadStatus: 'FAILED' });
+      expect(load!.ErrorMessage).toMatch(/new column people\.tier/);
+      const [history] = await rows(
+        ws,
+        `SELECT count(*) AS n FROM metadata.api_schema_history WHERE ChangeKind <> 'create'`,
+      );
+      expect(history).toEqual({ n: 0 });
+    });
+  });
+
+  test('freeze: a changed type fails too, naming the column and both types', async () => {
+    const p = pipeline('evolve', '/two');
+    await runYaml(tmp.dir, p.yaml);
+    // The table now has every column of pages 1 and 2; the third page sends age as text.
+    const resource = { ...p.yaml.resources[0]!, endpoint: { path: '/three' }, schema_contract: 'freeze' };
+    const [outcome] = await runYaml(tmp.dir, { ...p.yaml, resources: [resource] });
+    expect(outcome?.status).toBe('PARTIAL');
+    expect(outcome?.error?.message).toMatch(/column people\.age changes from bigint to string/);
+  });
+
+  test('discard_columns: new columns are dropped and counted in the audit row', async () => {
+    const p = pipeline('discard_columns', '/two');
+    const [outcome] = await runYaml(tmp.dir, p.yaml);
+    expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 4 });
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      expect(Object.keys(await columnsOf(ws, 'people'))).not.toContain('tier');
+      expect(await rows(ws, 'SELECT id FROM main.people ORDER BY id')).toEqual([
+        { id: 1 },
+        { id: 2 },
+        { id: 3 },
+        { id: 4 },
+      ]);
+      const [audit] = await ws.control.audits(p.yaml.id, 1);
+      expect(JSON.parse(audit!.DiscardedColumns!)).toEqual({ 'people.tier': 2 });
+    });
+  });
+});
