@@ -2,7 +2,7 @@ import type { ResourceConfig } from '../config/schema.js';
 import { renderString, renderValue, type TemplateVars } from '../core/template.js';
 import type { HttpClient } from '../http/client.js';
 import { createPaginator, type PaginatorState } from './paginators/index.js';
-import { recordSelector } from './records.js';
+import { type RecordSelector, recordSelector } from './records.js';
 
 /** Where a stream of pages stands; committed with each batch, read back to resume. */
 export interface StreamPosition {
@@ -35,6 +35,8 @@ export interface PageStreamOptions {
   /** Values for `{window.start}` and friends in the endpoint. */
   vars?: TemplateVars;
   now?: () => Date;
+  /** Finds the records in a body instead of the resource's `records` path (a resource's parser). */
+  select?: RecordSelector | undefined;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function* fetchPages(
 ): AsyncGenerator<Page> {
   if (options.resume?.done) return;
   const paginator = createPaginator(resource.paginator, options.resume?.paginator);
-  const select = recordSelector(resource.records);
+  const select = options.select ?? recordSelector(resource.records);
   const now = options.now ?? (() => new Date());
   const { endpoint } = resource;
   const vars = options.vars ?? {};

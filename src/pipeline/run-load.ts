@@ -10,6 +10,7 @@ import { redact } from '../core/redact.js';
 import type { TemplateVars } from '../core/template.js';
 import type { Destination } from '../destinations/types.js';
 import { fetchPages, type StreamPosition } from '../extract/pages.js';
+import type { RecordSelector } from '../extract/records.js';
 import { HttpClient } from '../http/client.js';
 import { constantColumns } from '../normalize/metadata.js';
 import { Normalizer } from '../normalize/normalizer.js';
@@ -43,6 +44,8 @@ export interface LoadContext {
   logger: Logger;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** Resources' parsers (`parser:`), loaded before anything ran. */
+  parsers?: ReadonlyMap<string, RecordSelector>;
 }
 
 export interface LoadOutcome {
@@ -256,6 +259,7 @@ async function extractAndLoad(
       signal,
       vars,
       now: () => ctx.clock.now(),
+      select: ctx.parsers?.get(resource.name),
     });
     const batches = batchPages(pages, normalizer, {
       runId,

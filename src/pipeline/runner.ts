@@ -8,7 +8,8 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { openDestination } from '../destinations/registry.js';
 import type { Destination } from '../destinations/types.js';
-import { type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
+import { loadParsers } from '../normalize/parser.js';
+import { type LoadContext, type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
 import { loadSpec } from './spec.js';
 
 export interface RunOptions {
@@ -53,6 +54,7 @@ export async function openWorkspace(config: DestinationConfig, baseDir: string):
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = {}): Promise<LoadOutcome[]> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const parsers = await loadParsers(loaded.config, dirname(loaded.file));
   const workspace = await openWorkspace(loaded.config.destination, dirname(loaded.file));
   try {
     const { config } = loaded;
@@ -63,7 +65,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = 
     const specs = config.resources.map((resource) => loadSpec(config, resource, destination));
     await control.plan(specs, clock.now());
     const maxIndexNo = await control.lastIndexNo();
-    return await drain(config, workspace, maxIndexNo, { ...options, clock, logger });
+    return await drain(config, workspace, maxIndexNo, { ...options, clock, logger, parsers });
   } finally {
     await workspace.close();
   }
@@ -74,7 +76,7 @@ async function drain(
   config: PipelineConfig,
   workspace: Workspace,
   maxIndexNo: number,
-  options: RunOptions & { clock: Clock; logger: Logger },
+  options: RunOptions & { clock: Clock; logger: Logger; parsers: LoadContext['parsers'] },
 ): Promise<LoadOutcome[]> {
   const outcomes: LoadOutcome[] = [];
   const concurrency = Math.max(1, options.concurrency ?? Math.min(4, config.resources.length));
@@ -103,6 +105,7 @@ async function drain(
           logger: options.logger,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.parsers ? { parsers: options.parsers } : {}),
         }),
       );
     }
