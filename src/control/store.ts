@@ -431,6 +431,34 @@ export class ControlStore {
     );
   }
 
+  /** The latest scheduled load of a resource that succeeded (what a `replace` table holds). */
+  async lastSuccess(configId: string, resource: string): Promise<ControlRow | undefined> {
+    const [row] = await this.sql.query<ControlRow>(
+      `SELECT ${SELECT_CONTROL} FROM ${CONTROL}
+       WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus = 'SUCCESS' AND ${SCHEDULED}
+       ORDER BY IndexNo DESC LIMIT 1`,
+      [configId, resource],
+    );
+    return row;
+  }
+
+  /** The window `[LoadStartTime, LoadEndTime)` of each load of a resource, by IndexNo. */
+  async windows(
+    configId: string,
+    resource: string,
+  ): Promise<Map<number, { start: Date | null; end: Date | null }>> {
+    const rows = await this.sql.query<{
+      IndexNo: number;
+      LoadStartTime: Date | null;
+      LoadEndTime: Date | null;
+    }>(
+      `SELECT IndexNo AS "IndexNo", LoadStartTime AS "LoadStartTime", LoadEndTime AS "LoadEndTime" FROM ${CONTROL}
+       WHERE ConfigId = $1 AND ResourceName = $2 AND ${SCHEDULED}`,
+      [configId, resource],
+    );
+    return new Map(rows.map((r) => [Number(r.IndexNo), { start: r.LoadStartTime, end: r.LoadEndTime }]));
+  }
+
   /** The highest IndexNo so far (0 when there is no load yet). */
   async lastIndexNo(): Promise<number> {
     const [row] = await this.sql.query<{ n: number | null }>(`SELECT max(IndexNo) AS n FROM ${CONTROL}`);

@@ -46,6 +46,11 @@ export interface LoadTarget {
   origin: { configId: string; resource: string; runId: string };
   /** What a new or changed column does: `evolve` alters the table, `freeze` fails, `discard_columns` drops it. */
   contract: SchemaContract;
+  /**
+   * Fill staging tables and swap them in at `finish`, whatever the disposition (a rebuild from bronze); a
+   * `replace` load always does.
+   */
+  swap?: boolean;
 }
 
 /** What one commit holds: the raw pages, the rows derived from them, and where the stream stood after them. */

@@ -215,9 +215,9 @@ export class Normalizer {
     return this.#builders.map((b) => b.name);
   }
 
-  /** Rows buffered in every table, for sizing batches. */
+  /** Rows buffered in every table (rejected records included), for sizing batches. */
   get bufferedRows(): number {
-    let n = 0;
+    let n = this.#rejected.rows.length;
     for (const builder of this.#builders) n += builder.rows.length;
     return n;
   }

@@ -1,4 +1,3 @@
-import { hostname, userInfo } from 'node:os';
 import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import type { AuditStatus } from '../control/state-machine.js';
 import type { Claim, ControlRow, ControlStore } from '../control/store.js';
@@ -6,7 +5,6 @@ import type { Clock } from '../core/clock.js';
 import { describeError, RestlakeError, toRestlakeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { prefetch } from '../core/prefetch.js';
-import { redact } from '../core/redact.js';
 import type { TemplateVars } from '../core/template.js';
 import type { Destination } from '../destinations/types.js';
 import { fetchPages, type StreamPosition } from '../extract/pages.js';
@@ -14,7 +12,8 @@ import type { RecordSelector } from '../extract/records.js';
 import { HttpClient } from '../http/client.js';
 import { constantColumns } from '../normalize/metadata.js';
 import { Normalizer } from '../normalize/normalizer.js';
-import { auditCounts, batchPages, type LoadStats, newLoadStats } from './batches.js';
+import { settleAttempt } from './attempt.js';
+import { batchPages, type LoadStats, newLoadStats } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
 import { loadSpec, tableOf } from './spec.js';
 
@@ -61,17 +60,7 @@ export interface LoadOutcome {
   durationMs: number;
 }
 
-const MAX_BATCH_BYTES = 64 * 1024 * 1024;
-
-export const LOADED_BY = `${safeUser()}@${hostname()}`;
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 /**
  * One attempt at one claimed load: extract → bronze → normalize → load, each batch committed with its
@@ -152,57 +141,17 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     clearInterval(heartbeat);
     await client.close();
   }
-  const httpStats = client.stats;
-
-  const status: AuditStatus = !error ? 'SUCCESS' : counts.committedBatches > 0 ? 'PARTIAL' : 'FAILED';
-  const now = ctx.clock.now();
-  const message = error ? redact(describeError(error)) : null;
-  try {
-    if (error) {
-      log.error({ code: error.code, err: message }, 'load failed');
-      await ctx.control.fail(row, ctx.owner, message!, now);
-    }
-  } finally {
-    await ctx.control.appendAudit({
-      IndexNo: row.IndexNo,
-      ConfigId: row.ConfigId,
-      ResourceName: row.ResourceName,
-      APIName: row.APIName,
-      APIEndpoint: row.APIEndpoint,
-      LoadType: row.LoadType,
-      TargetCatalog: row.TargetCatalog,
-      TargetSchema: row.TargetSchema,
-      TargetTable: row.TargetTable,
-      SourceRowCount: counts.sourceRows,
-      TargetRowCount: counts.targetRows,
-      TargetTotalRowCount: totalRows,
-      RunId: runId,
-      Attempt: row.AttemptCount,
-      LoadStatus: status,
-      ErrorMessage: message,
-      LoadStartTime: started,
-      LoadEndTime: now,
-      RunDuration: (now.getTime() - started.getTime()) / 1000,
-      LoggedAt: now,
-      LoadedBy: LOADED_BY,
-      PageCount: counts.pages,
-      RequestCount: httpStats.requests,
-      RetryCount: httpStats.retries,
-      RateLimitedCount: httpStats.rateLimited,
-      BytesFetched: httpStats.bytes,
-      ...auditCounts(stats),
-    });
-  }
-  return {
+  return settleAttempt(ctx, log, {
     row,
-    resource: row.ResourceName,
     table: resource ? tableOf(resource) : (row.TargetTable ?? ''),
-    status,
+    runId,
+    started,
     error,
-    ...counts,
+    counts,
     totalRows,
-    durationMs: now.getTime() - started.getTime(),
-  };
+    http: client.stats,
+    stats,
+  });
 }
 
 /** The stages of one load, batch by batch; returns the target's total row count and the high-water mark. */

@@ -70,7 +70,7 @@ export function summary(outcomes: readonly LoadOutcome[]): string {
   return formatTable(Object.keys(rows[0]!), rows, 100);
 }
 
-function worstExit(outcomes: readonly LoadOutcome[]): ExitCode {
+export function worstExit(outcomes: readonly LoadOutcome[]): ExitCode {
   const codes = outcomes.filter((o) => o.error).map((o) => exitCodeFor(o.error!.code));
   if (codes.length === 0) return EXIT.ok;
   // A load that failed for an ordinary reason (4) outranks the specific classes, which may be partial.

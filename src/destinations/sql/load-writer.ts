@@ -98,9 +98,14 @@ export class SqlLoadWriter implements LoadWriter {
     this.#bronzeSchema = options.bronzeSchema;
   }
 
+  /** Whether the load fills staging tables and swaps them in at the end. */
+  get #swaps(): boolean {
+    return this.#target.disposition === 'replace' || this.#target.swap === true;
+  }
+
   /** A fresh `replace` load must not inherit rows from an earlier, abandoned one. */
   async prepare(): Promise<void> {
-    if (this.#target.disposition !== 'replace' || (await this.readCheckpoint()) !== undefined) return;
+    if (!this.#swaps || (await this.readCheckpoint()) !== undefined) return;
     for (const table of this.#target.tables) {
       await this.#sql.execute(`DROP TABLE IF EXISTS ${refSql(this.#silver(replaceStagingName(table)))}`);
     }
@@ -171,7 +176,7 @@ export class SqlLoadWriter implements LoadWriter {
     discarded: Record<string, number>,
   ): Promise<TablePlan> {
     const { table } = rowSet;
-    const staged = this.#target.disposition === 'replace' && !table.appendOnly;
+    const staged = this.#swaps && !table.appendOnly;
     const live = this.#silver(table.name);
     const ref = staged ? this.#silver(replaceStagingName(table.name)) : live;
     const plan: TablePlan = { rowSet, ref, staged, columns: table.columns, keep: [] };
@@ -275,7 +280,7 @@ export class SqlLoadWriter implements LoadWriter {
         const target = refSql(live);
         const liveColumns = await readColumns(tx, this.#driver.types, live);
         let exists = liveColumns.length > 0;
-        if (this.#target.disposition === 'replace') {
+        if (this.#swaps) {
           const staging = this.#silver(replaceStagingName(table));
           const stagedColumns = await readColumns(tx, this.#driver.types, staging);
           if (stagedColumns.length > 0) {
