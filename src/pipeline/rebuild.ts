@@ -60,7 +60,7 @@ export async function rebuildPipeline(
       `--from merges the pages fetched since then into the tables, which only a merge resource can take; ${notMerged.map((r) => r.name).join(', ')} ${notMerged.length === 1 ? 'is' : 'are'} rebuilt whole: drop --from`,
     );
   }
-  const parsers = await loadParsers(config, dirname(loaded.file));
+  const parsers = await loadParsers(config, dirname(loaded.file), loaded.file);
   const workspace = await openWorkspace(config.destination, dirname(loaded.file));
   try {
     const outcomes: LoadOutcome[] = [];

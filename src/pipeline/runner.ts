@@ -54,7 +54,7 @@ export async function openWorkspace(config: DestinationConfig, baseDir: string):
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = {}): Promise<LoadOutcome[]> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const parsers = await loadParsers(loaded.config, dirname(loaded.file));
+  const parsers = await loadParsers(loaded.config, dirname(loaded.file), loaded.file);
   const workspace = await openWorkspace(loaded.config.destination, dirname(loaded.file));
   try {
     const { config } = loaded;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
+import { columnTypes, localPipeline } from './support.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -14,31 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-let n = 0;
 function pipeline(resource: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const db = tmp.path(`cast-${++n}.duckdb`);
-  return {
-    destination: { type: 'duckdb', path: db },
-    yaml: {
-      id: `cast_${n}`,
-      source: { base_url: server.url },
-      resources: [{ name: 'items', endpoint: {}, paginator: { type: 'page_number' }, ...resource }],
-      destination: { type: 'duckdb', path: db },
-      ...extra,
-    },
-  };
+  const base = { name: 'items', endpoint: {}, paginator: { type: 'page_number' } };
+  return localPipeline(tmp.dir, 'cast', server.url, { ...base, ...resource }, extra);
 }
-
-type Ws = Parameters<Parameters<typeof withWorkspace>[2]>[0];
-const typesOf = async (ws: Ws, table: string) =>
-  Object.fromEntries(
-    (
-      await rows(
-        ws,
-        `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = '${table}'`,
-      )
-    ).map((r) => [r.c, r.t]),
-  );
 
 describe('every declared type, as the database stores it', () => {
   test('string, integer, bigint, double, boolean, timestamp (ISO, epoch s/ms), date, decimal, json; from, default', async () => {
@@ -80,7 +60,7 @@ describe('every declared type, as the database stores it', () => {
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome?.status).toBe('SUCCESS');
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await typesOf(ws, 'items')).toMatchObject({
+      expect(await columnTypes(ws, 'items')).toMatchObject({
         s: 'VARCHAR',
         i: 'INTEGER',
         b: 'BIGINT',
@@ -233,7 +213,7 @@ describe('inference across pages, batches and runs', () => {
     const [first] = await runYaml(tmp.dir, p.yaml);
     expect(first?.status).toBe('SUCCESS');
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await typesOf(ws, 'items')).toMatchObject({
+      expect(await columnTypes(ws, 'items')).toMatchObject({
         n: 'DOUBLE',
         when: 'TIMESTAMP WITH TIME ZONE',
         v: 'VARCHAR',
@@ -262,7 +242,7 @@ describe('inference across pages, batches and runs', () => {
     });
     expect(third?.status).toBe('SUCCESS');
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await typesOf(ws, 'items')).toMatchObject({ id: 'VARCHAR', n: 'VARCHAR', when: 'VARCHAR' });
+      expect(await columnTypes(ws, 'items')).toMatchObject({ id: 'VARCHAR', n: 'VARCHAR', when: 'VARCHAR' });
       expect(
         await rows(ws, `SELECT id, n, v, tags__a FROM main.items ORDER BY _restlake_loaded_at, id`),
       ).toEqual([

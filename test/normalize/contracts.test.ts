@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
+import { columnTypes, localPipeline } from './support.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -32,41 +33,23 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-let n = 0;
 function pipeline(schema_contract: string, path = '/three') {
-  const db = tmp.path(`contract-${++n}.duckdb`);
-  return {
-    destination: { type: 'duckdb', path: db },
-    yaml: {
-      id: `contract_${n}`,
-      source: { base_url: server.url },
-      // One page per batch: the change arrives after the table was created by an earlier batch.
-      batch_size: 1,
-      resources: [
-        {
-          name: 'people',
-          endpoint: { path },
-          paginator: { type: 'page_number' },
-          primary_key: ['id'],
-          write: 'merge',
-          schema_contract,
-        },
-      ],
-      destination: { type: 'duckdb', path: db },
+  return localPipeline(
+    tmp.dir,
+    'contract',
+    server.url,
+    {
+      name: 'people',
+      endpoint: { path },
+      paginator: { type: 'page_number' },
+      primary_key: ['id'],
+      write: 'merge',
+      schema_contract,
     },
-  };
-}
-
-type Ws = Parameters<Parameters<typeof withWorkspace>[2]>[0];
-const columnsOf = async (ws: Ws, table: string) =>
-  Object.fromEntries(
-    (
-      await rows(
-        ws,
-        `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
-      )
-    ).map((r) => [r.c, r.t]),
+    // One page per batch: the change arrives after the table was created by an earlier batch.
+    { batch_size: 1 },
   );
+}
 
 describe('schema contracts on an API that adds a field mid-run', () => {
   test('evolve: the table gains the column, widens the changed one, and every change is in the history', async () => {
@@ -74,7 +57,7 @@ describe('schema contracts on an API that adds a field mid-run', () => {
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 5 });
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await columnsOf(ws, 'people')).toMatchObject({ tier: 'VARCHAR', age: 'VARCHAR' });
+      expect(await columnTypes(ws, 'people')).toMatchObject({ tier: 'VARCHAR', age: 'VARCHAR' });
       expect(await rows(ws, 'SELECT id, age, tier FROM main.people ORDER BY id')).toEqual([
         { id: 1, age: '30', tier: null },
         { id: 2, age: '40', tier: null },
@@ -89,93 +72,17 @@ describe('schema contracts on an API that adds a field mid-run', () => {
          FROM metadata.api_schema_history ORDER BY ChangeId`,
       );
       const run = outcome!.row.LastJobRunId;
-      expect(
-        history.map(({ config, resource, run: r, ...rest }) => ({
-          ...rest,
-          same: config === p.yaml.id && resource === 'people' && r === run,
-        })),
-      ).toEqual([
-        {
-          t: 'people',
-          c: 'id',
-          kind: 'create',
-          from_type: null,
-          to_type: 'bigint',
-          source: 'id',
-          same: true,
-        },
-        {
-          t: 'people',
-          c: 'age',
-          kind: 'create',
-          from_type: null,
-          to_type: 'bigint',
-          source: 'age',
-          same: true,
-        },
-        {
-          t: 'people',
-          c: 'profile__first_name',
-          kind: 'create',
-          from_type: null,
-          to_type: 'string',
-          source: 'profile.firstName',
-          same: true,
-        },
-        {
-          t: 'people',
-          c: '_restlake_page',
-          kind: 'create',
-          from_type: null,
-          to_type: 'bigint',
-          source: null,
-          same: true,
-        },
-        {
-          t: 'people',
-          c: '_restlake_run_id',
-          kind: 'create',
-          from_type: null,
-          to_type: 'string',
-          source: null,
-          same: true,
-        },
-        {
-          t: 'people',
-          c: '_restlake_loaded_at',
-          kind: 'create',
-          from_type: null,
-          to_type: 'timestamp',
-          source: null,
-          same: true,
-        },
-        {
-          t: 'people',
-          c: '_restlake_source',
-          kind: 'create',
-          from_type: null,
-          to_type: 'string',
-          source: null,
-          same: true,
-        },
-        {
-          t: 'people',
-          c: 'tier',
-          kind: 'add',
-          from_type: null,
-          to_type: 'string',
-          source: 'tier',
-          same: true,
-        },
-        {
-          t: 'people',
-          c: 'age',
-          kind: 'widen',
-          from_type: 'bigint',
-          to_type: 'string',
-          source: 'age',
-          same: true,
-        },
+      expect(history.every((h) => h.config === p.id && h.resource === 'people' && h.run === run)).toBe(true);
+      expect(history.map((h) => [h.t, h.c, h.kind, h.from_type, h.to_type, h.source])).toEqual([
+        ['people', 'id', 'create', null, 'bigint', 'id'],
+        ['people', 'age', 'create', null, 'bigint', 'age'],
+        ['people', 'profile__first_name', 'create', null, 'string', 'profile.firstName'],
+        ['people', '_restlake_page', 'create', null, 'bigint', null],
+        ['people', '_restlake_run_id', 'create', null, 'string', null],
+        ['people', '_restlake_loaded_at', 'create', null, 'timestamp', null],
+        ['people', '_restlake_source', 'create', null, 'string', null],
+        ['people', 'tier', 'add', null, 'string', 'tier'],
+        ['people', 'age', 'widen', 'bigint', 'string', 'age'],
       ]);
     });
   });
@@ -187,12 +94,10 @@ describe('schema contracts on an API that adds a field mid-run', () => {
     expect(outcome?.error?.code).toBe('SCHEMA_CONTRACT');
     expect(outcome?.error?.message).toMatch(/schema_contract is freeze.*new column people\.tier \(string\)/);
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(Object.keys(await columnsOf(ws, 'people'))).not.toContain('tier');
+      expect(Object.keys(await columnTypes(ws, 'people'))).not.toContain('tier');
       expect(await rows(ws, 'SELECT id FROM main.people ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
-      expect(await rows(ws, `SELECT page_index FROM bronze.${p.yaml.id}__people`)).toEqual([
-        { page_index: 0 },
-      ]);
-      const [load] = await ws.control.loads(p.yaml.id, 1);
+      expect(await rows(ws, `SELECT page_index FROM bronze.${p.id}__people`)).toEqual([{ page_index: 0 }]);
+      const [load] = await ws.control.loads(p.id, 1);
       expect(load).toMatchObject({ LoadStatus: 'FAILED' });
       expect(load!.ErrorMessage).toMatch(/new column people\.tier/);
       const [history] = await rows(
@@ -218,14 +123,14 @@ describe('schema contracts on an API that adds a field mid-run', () => {
     const [outcome] = await runYaml(tmp.dir, p.yaml);
     expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 4 });
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(Object.keys(await columnsOf(ws, 'people'))).not.toContain('tier');
+      expect(Object.keys(await columnTypes(ws, 'people'))).not.toContain('tier');
       expect(await rows(ws, 'SELECT id FROM main.people ORDER BY id')).toEqual([
         { id: 1 },
         { id: 2 },
         { id: 3 },
         { id: 4 },
       ]);
-      const [audit] = await ws.control.audits(p.yaml.id, 1);
+      const [audit] = await ws.control.audits(p.id, 1);
       expect(JSON.parse(audit!.DiscardedColumns!)).toEqual({ 'people.tier': 2 });
     });
   });

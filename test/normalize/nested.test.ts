@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { pagesOf, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
+import { localPipeline } from './support.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -49,29 +50,17 @@ const nested = [
   },
 ];
 
-let n = 0;
 function pipeline(write: string, extra: Record<string, unknown> = {}) {
-  const db = tmp.path(`nested-${++n}.duckdb`);
-  return {
-    destination: { type: 'duckdb', path: db },
-    yaml: {
-      id: `nested_${n}`,
-      source: { base_url: server.url },
-      batch_size: 10,
-      resources: [
-        {
-          name: 'conversations',
-          endpoint: {},
-          paginator: { type: 'page_number', page_size: 2 },
-          primary_key: ['id'],
-          write,
-          nested,
-          ...extra,
-        },
-      ],
-      destination: { type: 'duckdb', path: db },
-    },
+  const resource = {
+    name: 'conversations',
+    endpoint: {},
+    paginator: { type: 'page_number', page_size: 2 },
+    primary_key: ['id'],
+    write,
+    nested,
+    ...extra,
   };
+  return localPipeline(tmp.dir, 'nested', server.url, resource, { batch_size: 10 });
 }
 
 /** The four tables, as the set of facts they hold, joined back together through their keys. */

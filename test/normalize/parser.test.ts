@@ -5,6 +5,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
+import { localPipeline } from './support.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -43,18 +44,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-let n = 0;
 function pipeline(parser: string) {
-  const db = tmp.path(`parser-${++n}.duckdb`);
-  return {
-    destination: { type: 'duckdb', path: db },
-    yaml: {
-      id: `parser_${n}`,
-      source: { base_url: server.url },
-      resources: [{ name: 'problems', endpoint: {}, parser, schema: { opened: 'timestamp' } }],
-      destination: { type: 'duckdb', path: db },
-    },
-  };
+  const resource = { name: 'problems', endpoint: {}, parser, schema: { opened: 'timestamp' } };
+  return localPipeline(tmp.dir, 'parser', server.url, resource);
 }
 
 describe('a TypeScript parser plugin', () => {

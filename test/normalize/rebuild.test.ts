@@ -5,6 +5,7 @@ import { cli } from '../support/cli.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { pagesOf, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir, writePipeline } from '../support/workspace.js';
+import { localPipeline } from './support.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -36,27 +37,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-let n = 0;
 function pipeline(resource: Record<string, unknown> = {}) {
-  const db = tmp.path(`rebuild-${++n}.duckdb`);
-  const yaml = {
-    id: `rebuild_${n}`,
-    source: { base_url: server.url },
-    batch_size: 7,
-    resources: [
-      {
-        name: 'orders',
-        endpoint: {},
-        paginator: { type: 'page_number', page_size: 3 },
-        primary_key: ['id'],
-        write: 'merge',
-        nested: [{ path: 'lines', table: 'order_lines', nested: [{ path: 'tags', table: 'line_tags' }] }],
-        ...resource,
-      },
-    ],
-    destination: { type: 'duckdb', path: db },
+  const base = {
+    name: 'orders',
+    endpoint: {},
+    paginator: { type: 'page_number', page_size: 3 },
+    primary_key: ['id'],
+    write: 'merge',
+    nested: [{ path: 'lines', table: 'order_lines', nested: [{ path: 'tags', table: 'line_tags' }] }],
   };
-  return { destination: yaml.destination, yaml, file: writePipeline(tmp.dir, `${yaml.id}.yaml`, yaml) };
+  return localPipeline(tmp.dir, 'rebuild', server.url, { ...base, ...resource }, { batch_size: 7 });
 }
 
 type Ws = Parameters<Parameters<typeof withWorkspace>[2]>[0];

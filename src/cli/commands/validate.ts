@@ -26,7 +26,7 @@ Example:
           const loaded = loadPipelineFile(file);
           const { config } = loaded;
           // Parser modules are loaded too: a missing file or export is a problem of the pipeline file.
-          await loadParsers(config, dirname(loaded.file));
+          await loadParsers(config, dirname(loaded.file), file);
           process.stdout.write(
             `ok  ${file}  (id ${config.id}, ${config.resources.length} resource${config.resources.length === 1 ? '' : 's'})\n`,
           );
