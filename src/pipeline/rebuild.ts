@@ -211,7 +211,7 @@ async function replay(
       bytes = 0;
     };
     for await (const page of readStoredPages(sql, bronze, filter)) {
-      const records = ctx.select(JSON.parse(page.body));
+      const records = ctx.select(page.body === null ? null : JSON.parse(page.body));
       const window = windows?.get(page.indexNo);
       normalizer.normalize(records, {
         page: page.pageIndex,

@@ -8,7 +8,8 @@ export interface StoredPage {
   indexNo: number;
   runId: string;
   pageIndex: number;
-  body: string;
+  /** The raw response; null when there was none (204 No Content). */
+  body: string | null;
   bytes: number;
 }
 
@@ -49,7 +50,7 @@ export async function* readStoredPages(
       index_no: number;
       run_id: string;
       page_index: number;
-      body: string;
+      body: string | null;
       bytes: number;
     }>(
       `SELECT _restlake_load_key AS load_key, ${indexNo} AS index_no, _restlake_run_id AS run_id,
