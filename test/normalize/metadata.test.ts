@@ -76,7 +76,7 @@ describe('metadata columns', () => {
       expect(Object.keys(await columnTypes(ws, 'things'))).toEqual([
         'id',
         'updated_at',
-        'since',
+
         'etl_page',
         'etl_run',
       ]);
