@@ -17,6 +17,8 @@ export interface NormalizerOptions {
   /** The load has a window: rows get the window columns (when they are configured). */
   windowed?: boolean;
   stats?: NormalizeStats;
+  /** Per table, record key path → column name as earlier loads named them (from the schema history). */
+  knownColumns?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /** The columns a child row gets from its parent and its position. */
@@ -70,6 +72,7 @@ export class Normalizer {
   /** Root tables without a primary key but with children get a generated `_row_key`. */
   readonly #rootRowKey: number;
   readonly #maxNesting: number;
+  readonly #knownColumns: NormalizerOptions['knownColumns'];
   /** Child row counts before the current record (quarantine undoes them; dedup finds a record's children). */
   readonly #marks: number[];
   readonly #trackRecords: boolean;
@@ -84,6 +87,7 @@ export class Normalizer {
     this.#onCastError = resource.on_cast_error;
     this.#stats = options.stats ?? { castErrors: {}, quarantined: 0 };
     this.#maxNesting = resource.max_nesting ?? Number.POSITIVE_INFINITY;
+    this.#knownColumns = options.knownColumns;
     const primaryKey = resource.primary_key ?? [];
     this.#root = this.#builder(resource.table ?? resource.name, primaryKey, undefined);
     this.#rootRowKey =
@@ -135,7 +139,8 @@ export class Normalizer {
     primaryKey: readonly string[],
     rootKey: readonly string[] | undefined,
   ): TableBuilder {
-    const builder = new TableBuilder({ ...this.#builderOptions(), name, primaryKey, rootKey });
+    const known = this.#knownColumns?.get(name);
+    const builder = new TableBuilder({ ...this.#builderOptions(), name, primaryKey, rootKey, known });
     this.#builders.push(builder);
     return builder;
   }

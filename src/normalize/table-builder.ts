@@ -60,6 +60,8 @@ export interface TableBuilderOptions {
   /** A declared column's cast failure sets NULL (counted) instead of rejecting the record. */
   nullOnCastError: boolean;
   onCastError: (table: string, column: string) => void;
+  /** Record key path → column name, as earlier loads named them. */
+  known?: ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -80,6 +82,7 @@ export class TableBuilder {
   readonly #options: TableBuilderOptions;
   /** Declared columns read from a path, with a default, or required: visited once per row. */
   readonly #finishers: number[] = [];
+  #knownNames: Set<string> | undefined;
 
   constructor(options: TableBuilderOptions) {
     this.#options = options;
@@ -245,9 +248,11 @@ export class TableBuilder {
   }
 
   #addColumn(node: KeyNode, type: ColumnType): number {
-    // Two raw keys can normalize to one name (`userId` and `user_id`): the later one gets a suffix.
-    let unique = node.name;
-    for (let n = 2; this.#byName.has(unique); n++) unique = `${node.name}_${n}`;
+    // Two raw keys can normalize to one name (`userId` and `user_id`): the later one gets a suffix. A key
+    // that an earlier load already named keeps its name, and the names earlier loads gave are not reused.
+    const known = this.#options.known?.get(node.source);
+    let unique = known !== undefined && !this.#byName.has(known) ? known : node.name;
+    for (let n = 2; unique !== known && this.#taken(unique); n++) unique = `${node.name}_${n}`;
     node.index = this.#push({
       column: { name: unique, type, source: node.source },
       cast: casterFor(type),
@@ -258,6 +263,13 @@ export class TableBuilder {
       link: undefined,
     });
     return node.index;
+  }
+
+  #taken(name: string): boolean {
+    if (this.#byName.has(name)) return true;
+    if (!this.#options.known) return false;
+    if (this.#knownNames === undefined) this.#knownNames = new Set(this.#options.known.values());
+    return this.#knownNames.has(name);
   }
 
   #retype(index: number, type: ColumnType): void {

@@ -11,6 +11,7 @@ import {
   type StoredPageFilter,
   storedPagesExist,
 } from '../destinations/sql/bronze-reader.js';
+import { readColumnSources } from '../destinations/sql/schema-history.js';
 import type { RecordSelector } from '../extract/records.js';
 import { recordSelector } from '../extract/records.js';
 import { constantColumns } from '../normalize/metadata.js';
@@ -179,7 +180,8 @@ async function replay(
   }
   const windowed = resource.incremental !== undefined;
   const windows = windowed ? await control.windows(config.id, resource.name) : undefined;
-  const normalizer = new Normalizer(resource, { windowed, stats });
+  const knownColumns = await readColumnSources(sql, config.id, resource.name);
+  const normalizer = new Normalizer(resource, { windowed, stats, knownColumns });
   const table = tableOf(resource);
   const writer = await destination.openLoad({
     loadKey: `${config.id}/${resource.name}/${row.IndexNo}`,

@@ -7,6 +7,7 @@ import { failpoint } from '../core/failpoint.js';
 import type { Logger } from '../core/logger.js';
 import { prefetch } from '../core/prefetch.js';
 import type { TemplateVars } from '../core/template.js';
+import { readColumnSources } from '../destinations/sql/schema-history.js';
 import type { Destination } from '../destinations/types.js';
 import { fetchPages, type StreamPosition } from '../extract/pages.js';
 import type { RecordSelector } from '../extract/records.js';
@@ -173,7 +174,11 @@ async function extractAndLoad(
   const loadKey = `${row.ConfigId}/${row.ResourceName}/${row.IndexNo}`;
   const table = tableOf(resource);
   const destination = config.destination;
-  const normalizer = new Normalizer(resource, { windowed: row.LoadStartTime !== null, stats });
+  const normalizer = new Normalizer(resource, {
+    windowed: row.LoadStartTime !== null,
+    stats,
+    knownColumns: await readColumnSources(ctx.destination.sql(), config.id, resource.name),
+  });
   const writer = await ctx.destination.openLoad({
     loadKey,
     disposition: resource.write,

@@ -134,4 +134,33 @@ describe('schema contracts on an API that adds a field mid-run', () => {
       expect(JSON.parse(audit!.DiscardedColumns!)).toEqual({ 'people.tier': 2 });
     });
   });
+
+  test('column names stay as the history recorded them when a later load meets the keys in another order', async () => {
+    let body: unknown[] = [{ id: 1, userId: 10 }];
+    const api = await scriptedServer(() => ({ body }));
+    try {
+      const p = localPipeline(tmp.dir, 'names', api.url, { name: 'people', endpoint: {}, write: 'append' });
+      await runYaml(tmp.dir, p.yaml);
+      // `user_id` first, then `userId`: naming first come, first served would give userId the suffix.
+      body = [{ id: 2, user_id: 20, userId: 21 }];
+      await runYaml(tmp.dir, p.yaml);
+      await withWorkspace(p.destination, tmp.dir, async (ws) => {
+        expect(await rows(ws, 'SELECT id, user_id, user_id_2 FROM main.people ORDER BY id')).toEqual([
+          { id: 1, user_id: 10, user_id_2: null },
+          { id: 2, user_id: 21, user_id_2: 20 },
+        ]);
+        expect(
+          await rows(
+            ws,
+            `SELECT ColumnName AS c, SourcePath AS s FROM metadata.api_schema_history WHERE ColumnName LIKE 'user%' ORDER BY ChangeId`,
+          ),
+        ).toEqual([
+          { c: 'user_id', s: 'userId' },
+          { c: 'user_id_2', s: 'user_id' },
+        ]);
+      });
+    } finally {
+      await api.close();
+    }
+  });
 });

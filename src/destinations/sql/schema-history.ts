@@ -43,3 +43,31 @@ export async function recordSchemaChanges(
     params,
   );
 }
+
+/** Table → record key path → column: the names earlier loads gave, so later loads keep them. */
+export type ColumnSources = Map<string, Map<string, string>>;
+
+/**
+ * The record key path of every column a resource's loads have created, from the schema history. Naming is
+ * first come, first served (`userId` → `user_id`, then `user_id` → `user_id_2`); reading the names back keeps a
+ * later load that meets the keys in another order from swapping them.
+ */
+export async function readColumnSources(
+  sql: SqlClient,
+  configId: string,
+  resource: string,
+): Promise<ColumnSources> {
+  const rows = await sql.query<{ t: string; c: string; s: string }>(
+    `SELECT TableName AS t, ColumnName AS c, SourcePath AS s FROM ${HISTORY}
+     WHERE ConfigId = $1 AND ResourceName = $2 AND SourcePath IS NOT NULL AND ChangeKind IN ('create', 'add')
+     ORDER BY ChangeId`,
+    [configId, resource],
+  );
+  const sources: ColumnSources = new Map();
+  for (const { t, c, s } of rows) {
+    const table = sources.get(t) ?? new Map<string, string>();
+    sources.set(t, table);
+    table.set(s, c);
+  }
+  return sources;
+}
