@@ -2,8 +2,9 @@ import type { NestedTableConfig } from '../config/normalize.js';
 import type { ResourceConfig } from '../config/schema.js';
 import { RestlakeError } from '../core/errors.js';
 import { type Getter, getterFor } from './key-path.js';
+import { RejectedRecords } from './rejected.js';
 import { type KeyNode, Rejection, type Row, TableBuilder } from './table-builder.js';
-import type { CellValue, PageContext, RowSet } from './types.js';
+import type { PageContext, RowSet } from './types.js';
 
 /** Counts a load reports in its audit row. */
 export interface NormalizeStats {
@@ -64,8 +65,7 @@ export class Normalizer {
   /** Every table's builder, the root first, children depth-first. */
   readonly #builders: TableBuilder[] = [];
   readonly #stamps = new Map<TableBuilder, Stamps>();
-  readonly #rejected: TableBuilder;
-  readonly #rejectedColumns: Record<'page' | 'table' | 'column' | 'value' | 'reason' | 'record', number>;
+  readonly #rejected: RejectedRecords;
   readonly #onCastError: ResourceConfig['on_cast_error'];
   readonly #stats: NormalizeStats;
   readonly #pkIndex: number[] = [];
@@ -101,21 +101,7 @@ export class Normalizer {
         this.#link(nested, this.#root, rootKey, rootKey, 1, resource, options.windowed ?? false),
       );
     }
-    const metadata = resource.metadata_columns;
-    this.#rejected = new TableBuilder({
-      ...this.#builderOptions(),
-      name: `${this.#root.name}__rejected`,
-      primaryKey: [],
-      appendOnly: true,
-    });
-    this.#rejectedColumns = {
-      page: metadata.page ? this.#rejected.reserve(metadata.page, 'bigint', { metadata: true }) : -1,
-      table: this.#rejected.reserve('table_name', 'string'),
-      column: this.#rejected.reserve('column_name', 'string'),
-      value: this.#rejected.reserve('value', 'string'),
-      reason: this.#rejected.reserve('reason', 'string'),
-      record: this.#rejected.reserve('record', 'json'),
-    };
+    this.#rejected = new RejectedRecords(this.#root.name, resource.metadata_columns, this.#builderOptions());
     const children = this.#builders.length - 1;
     this.#marks = new Array<number>(children).fill(0);
     this.#trackRecords = children > 0 && (resource.on_cast_error === 'quarantine' || primaryKey.length > 0);
@@ -222,7 +208,7 @@ export class Normalizer {
 
   /** Rows buffered in every table (rejected records included), for sizing batches. */
   get bufferedRows(): number {
-    let n = this.#rejected.rows.length;
+    let n = this.#rejected.size;
     for (const builder of this.#builders) n += builder.rows.length;
     return n;
   }
@@ -374,20 +360,7 @@ export class Normalizer {
     // Undo the record's child rows: a quarantined record leaves no trace in the silver tables.
     for (let k = 1; k < this.#builders.length; k++) this.#builders[k]!.rows.length = this.#marks[k - 1]!;
     this.#stats.quarantined++;
-    const c = this.#rejectedColumns;
-    const row: CellValue[] = [];
-    if (c.page >= 0) row[c.page] = page;
-    row[c.table] = rejection.table;
-    row[c.column] = rejection.column;
-    row[c.value] =
-      rejection.value === null || rejection.value === undefined
-        ? null
-        : typeof rejection.value === 'string'
-          ? rejection.value
-          : JSON.stringify(rejection.value);
-    row[c.reason] = rejection.message;
-    row[c.record] = JSON.stringify(record ?? null);
-    this.#rejected.rows.push(row);
+    this.#rejected.add(rejection, record, page);
   }
 
   /** Hands the buffered rows over, one RowSet per table (the rejected records last, when there are any). */
@@ -397,8 +370,8 @@ export class Normalizer {
     this.#seen.clear();
     for (const starts of this.#starts) starts.length = 0;
     const sets = this.#builders.map((builder) => ({ table: builder.schema(), rows: builder.take(dropped) }));
-    if (this.#rejected.rows.length > 0)
-      sets.push({ table: this.#rejected.schema(), rows: this.#rejected.take(false) });
+    const rejected = this.#rejected.take();
+    if (rejected) sets.push(rejected);
     return sets;
   }
 }
