@@ -163,4 +163,39 @@ describe('schema contracts on an API that adds a field mid-run', () => {
       await api.close();
     }
   });
+
+  test('discard_columns on a replace: the swapped-in table keeps the columns it had, and only those', async () => {
+    let body: unknown[] = [{ id: 1, a: 'x' }];
+    const api = await scriptedServer(() => ({ body }));
+    try {
+      const p = localPipeline(tmp.dir, 'discard', api.url, {
+        name: 'things',
+        endpoint: {},
+        write: 'replace',
+        schema_contract: 'discard_columns',
+      });
+      await runYaml(tmp.dir, p.yaml);
+      body = [
+        { id: 2, b: 'y' },
+        { id: 3, b: 'z' },
+      ];
+      const [outcome] = await runYaml(tmp.dir, p.yaml);
+      expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 2 });
+      await withWorkspace(p.destination, tmp.dir, async (ws) => {
+        expect(
+          await rows(
+            ws,
+            'SELECT * EXCLUDE (_restlake_run_id, _restlake_loaded_at) FROM main.things ORDER BY id',
+          ),
+        ).toEqual([
+          { id: 2, a: null, _restlake_page: 0, _restlake_source: `${p.id}.things` },
+          { id: 3, a: null, _restlake_page: 0, _restlake_source: `${p.id}.things` },
+        ]);
+        const [audit] = await ws.control.audits(p.id, 1);
+        expect(JSON.parse(audit!.DiscardedColumns!)).toEqual({ 'things.b': 2 });
+      });
+    } finally {
+      await api.close();
+    }
+  });
 });
