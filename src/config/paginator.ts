@@ -102,14 +102,7 @@ const PAGINATORS = [
   paginatorRelay,
 ] as const;
 
-export const PAGINATOR_TYPES = PAGINATORS.map((p) => p.shape.type.value);
-
-export const paginatorSchema = z.discriminatedUnion('type', PAGINATORS, {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? `unknown paginator type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}; known types: ${PAGINATOR_TYPES.join(', ')}`
-      : undefined,
-});
+export const paginatorSchema = z.discriminatedUnion('type', PAGINATORS);
 
 export type PaginatorConfig = z.output<typeof paginatorSchema>;
 export type PaginatorType = PaginatorConfig['type'];

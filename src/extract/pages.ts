@@ -72,13 +72,6 @@ export async function* fetchPages(
     const response = await client.request({ method: template.method, ...request }, options.signal);
     if (template.graphql) checkGraphqlErrors(response.body, response.url);
     const records = select(response.body);
-    if (records.length > 0 && response.text === previous) {
-      throw new RestlakeError(
-        'PAGINATION',
-        `${resource.name}: page ${index} is the same as the page before it; the API seems to ignore the paginator's parameter (check paginator.param and paginator.in)`,
-      );
-    }
-    previous = response.text;
     const more =
       paginator.advance({
         url: response.url,
@@ -87,6 +80,13 @@ export async function* fetchPages(
         recordCount: records.length,
       }) &&
       (maxPages === undefined || index + 1 < maxPages);
+    if (more && records.length > 0 && response.text === previous) {
+      throw new RestlakeError(
+        'PAGINATION',
+        `${resource.name}: page ${index} is the same as the page before it; the API seems to ignore the paginator's parameter (check paginator.param and paginator.in)`,
+      );
+    }
+    previous = response.text;
     yield {
       index,
       url: response.url,
