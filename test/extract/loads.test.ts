@@ -178,3 +178,232 @@ describe('time windows and incremental loads', () => {
     });
   });
 });
+
+describe('request shapes', () => {
+  test('POST search with the window interval and page number in the body, windows fetched 3 at a time', async () => {
+    const p = pipeline([
+      {
+        name: 'tickets',
+        endpoint: {
+          path: '/tickets/search',
+          method: 'POST',
+          body: { interval: '{window.start}/{window.end}', paging: { pageSize: 5, pageNumber: '{page}' } },
+        },
+        records: 'entities',
+        paginator: { type: 'page_number', total_pages_path: 'pageCount' },
+        window: { every: '6h', start: '2024-01-01T00:00:00Z', concurrency: 3 },
+        primary_key: ['id'],
+        write: 'merge',
+      },
+    ]);
+    log = [];
+    const [outcome] = await runYaml(tmp.dir, p.yaml, { clock: fixedClock('2024-01-06T00:00:00Z') });
+    const expected = api.tickets.updatedBetween(
+      new Date('2024-01-01T00:00:00Z'),
+      new Date('2024-01-06T00:00:00Z'),
+    );
+    expect(outcome).toMatchObject({
+      status: 'SUCCESS',
+      sourceRows: expected.length,
+      totalRows: expected.length,
+    });
+    const bodies = log.filter((r) => r.path === '/tickets/search').map((r) => r.body as Record<string, any>);
+    expect(new Set(bodies.map((b) => b.interval)).size).toBe(20);
+    expect(bodies.every((b) => typeof b.paging.pageNumber === 'number' && b.paging.pageSize === 5)).toBe(
+      true,
+    );
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      const got = await rows(ws, 'SELECT id FROM main.tickets ORDER BY id');
+      expect(got.map((r) => Number(r.id))).toEqual(expected.map((t) => t.id).sort((a, b) => a - b));
+    });
+  });
+
+  test('GraphQL: customers through a Relay connection, tickets through offset variables and window variables', async () => {
+    const p = pipeline([
+      {
+        name: 'gql_customers',
+        endpoint: { path: '/graphql' },
+        graphql: {
+          query: `query Customers($first: Int, $after: String) {
+            customers(first: $first, after: $after) { edges { node { id name email balance } } pageInfo { hasNextPage endCursor } }
+          }`,
+        },
+        records: 'data.customers.edges[].node',
+        paginator: { type: 'relay', page_info_path: 'data.customers.pageInfo', page_size: 15 },
+        primary_key: ['id'],
+        write: 'merge',
+      },
+      {
+        name: 'gql_tickets',
+        endpoint: { path: '/graphql' },
+        graphql: {
+          query: `query Tickets($since: String, $before: String, $offset: Int, $limit: Int) {
+            tickets(updatedSince: $since, updatedBefore: $before, offset: $offset, limit: $limit) { id status updated_at }
+          }`,
+          variables: { since: '{window.start}', before: '{window.end}' },
+        },
+        records: 'data.tickets',
+        paginator: { type: 'offset', limit: 7 },
+        window: { every: 'weekly', start: '2024-01-01T00:00:00Z' },
+        primary_key: ['id'],
+        write: 'merge',
+      },
+    ]);
+    log = [];
+    const outcomes = await runYaml(tmp.dir, p.yaml, { clock: fixedClock('2024-02-01T00:00:00Z') });
+    const january = api.tickets.updatedBetween(
+      new Date('2024-01-01T00:00:00Z'),
+      new Date('2024-02-01T00:00:00Z'),
+    );
+    expect(outcomes.map((o) => [o.resource, o.status, o.totalRows])).toEqual([
+      ['gql_customers', 'SUCCESS', CUSTOMERS],
+      ['gql_tickets', 'SUCCESS', january.length],
+    ]);
+    const customerRequests = log.filter((r) => JSON.stringify(r.body).includes('Customers'));
+    expect(customerRequests.map((r) => (r.body as any).variables.first)).toEqual([15, 15, 15]);
+    expect((customerRequests[0]!.body as any).variables.after).toBeUndefined();
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      const [c] = await rows(ws, 'SELECT name, email, balance FROM main.gql_customers WHERE id = 7');
+      expect(c).toEqual({ name: customer(6).name, email: customer(6).email, balance: customer(6).balance });
+    });
+  });
+
+  test('GraphQL errors fail the load with their messages and leave no rows', async () => {
+    const p = pipeline([
+      {
+        name: 'broken',
+        endpoint: { path: '/graphql' },
+        graphql: { query: '{ customers { edges { node { id nmae } } } }' },
+        records: 'data.customers.edges[].node',
+      },
+    ]);
+    const [outcome] = await runYaml(tmp.dir, p.yaml);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.error?.code).toBe('GRAPHQL');
+    expect(outcome?.error?.message).toMatch(/GraphQL errors: Cannot query field "nmae" on type "Customer"/);
+  });
+
+  test('Link header pagination (X-Total-Count present) and a header cursor sent alone on follow-ups', async () => {
+    const p = pipeline([
+      {
+        name: 'products',
+        endpoint: { path: '/products', params: { per_page: 10 } },
+        paginator: { type: 'link_header' },
+        primary_key: ['sku'],
+        write: 'merge',
+      },
+      {
+        name: 'audit_log',
+        endpoint: { path: '/audit-log', params: { since: '2024-01-01T01:00:00Z', limit: 50 } },
+        records: 'entries',
+        paginator: { type: 'cursor', cursor_header: 'X-Next-Cursor', only_cursor_on_follow_up: true },
+        primary_key: ['event_id'],
+        write: 'merge',
+      },
+    ]);
+    log = [];
+    const outcomes = await runYaml(tmp.dir, p.yaml);
+    expect(outcomes.map((o) => [o.resource, o.status, o.totalRows, o.pages])).toEqual([
+      ['products', 'SUCCESS', 47, 5],
+      ['audit_log', 'SUCCESS', api.sizes.events - 60, 5],
+    ]);
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      const [last] = await rows(
+        ws,
+        `SELECT name, price::VARCHAR AS price FROM main.products WHERE sku = 'SKU-00047'`,
+      );
+      expect(last).toEqual({ name: product(46).name, price: product(46).price });
+    });
+  });
+});
+
+describe('parent → child', () => {
+  const children = {
+    name: 'payments',
+    parent: 'customers',
+    endpoint: { path: '/customers/{parent.id}/payments' },
+    records: 'payments',
+    paginator: { type: 'next_url', next_path: 'next' },
+    parent_fields: ['id', 'email'],
+    primary_key: ['payment_id'],
+    write: 'merge',
+  };
+  const parent = {
+    name: 'customers',
+    endpoint: { path: '/customers' },
+    paginator: { type: 'page_number', page_size: 10 },
+    primary_key: ['id'],
+    write: 'merge',
+  };
+  const expectedPayments = Array.from({ length: CUSTOMERS }, (_, i) => payments(i + 1)).flat();
+
+  test('each parent record gets its child stream; the parent fields land in the child rows', async () => {
+    const p = pipeline([parent, children]);
+    log = [];
+    const outcomes = await runYaml(tmp.dir, p.yaml, { concurrency: 1 });
+    expect(outcomes.map((o) => [o.resource, o.status, o.totalRows])).toEqual([
+      ['customers', 'SUCCESS', CUSTOMERS],
+      ['payments', 'SUCCESS', expectedPayments.length],
+    ]);
+    const childRequests = log.filter((r) => r.path.endsWith('/payments'));
+    // One request per customer, plus one for each second page (customers with 3 payments).
+    expect(childRequests).toHaveLength(
+      CUSTOMERS + Array.from({ length: CUSTOMERS }, (_, i) => i + 1).filter((c) => c % 4 === 3).length,
+    );
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      const got = await rows(
+        ws,
+        `SELECT payment_id, _parent_id, _parent_email, amount FROM main.payments WHERE payment_id IN ('PAY-7-1', 'PAY-7-3')`,
+      );
+      expect(got).toEqual([
+        {
+          payment_id: 'PAY-7-1',
+          _parent_id: 7,
+          _parent_email: customer(6).email,
+          amount: payments(7)[0]!.amount,
+        },
+        {
+          payment_id: 'PAY-7-3',
+          _parent_id: 7,
+          _parent_email: customer(6).email,
+          amount: payments(7)[2]!.amount,
+        },
+      ]);
+      const [mismatch] = await rows(
+        ws,
+        `SELECT count(*) AS n FROM main.payments WHERE payment_id NOT LIKE 'PAY-' || _parent_id || '-%'`,
+      );
+      expect(mismatch).toEqual({ n: 0 });
+    });
+  });
+
+  test('a child load that fails midway resumes without fetching again the children it committed', async () => {
+    const p = pipeline([parent, children], { batch_size: 3 });
+    failOn = (req) => req.path === '/customers/27/payments';
+    log = [];
+    const first = await runYaml(tmp.dir, p.yaml, { concurrency: 1 });
+    expect(first.find((o) => o.resource === 'payments')?.status).toBe('PARTIAL');
+    const fetchedFirst = log.filter((r) => r.path.endsWith('/payments')).map((r) => r.path);
+    expect(fetchedFirst).toContain('/customers/26/payments');
+
+    failOn = undefined;
+    log = [];
+    const second = await runYaml(tmp.dir, p.yaml, { concurrency: 1 });
+    expect(second.find((o) => o.resource === 'payments')).toMatchObject({
+      status: 'SUCCESS',
+      totalRows: expectedPayments.length,
+    });
+    const again = countBy('/customers', () => 'parent pages');
+    // The parent page holding customers 21-30 is fetched again, and from it only the children not yet committed.
+    expect(again.get('parent pages')).toBeGreaterThan(0);
+    const ids = log.filter((r) => r.path.endsWith('/payments')).map((r) => Number(r.path.split('/')[2]));
+    expect(Math.min(...ids)).toBeGreaterThan(21);
+    expect(ids).toContain(27);
+    expect(new Set(ids).size).toBe(CUSTOMERS - Math.min(...ids) + 1);
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      expect(
+        await rows(ws, 'SELECT count(*) AS n, count(DISTINCT payment_id) AS d FROM main.payments'),
+      ).toEqual([{ n: expectedPayments.length, d: expectedPayments.length }]);
+    });
+  });
+});
