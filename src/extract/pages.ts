@@ -1,7 +1,7 @@
 import type { ResourceConfig } from '../config/schema.js';
 import { RestlakeError } from '../core/errors.js';
 import type { TemplateVars } from '../core/template.js';
-import type { HttpClient } from '../http/client.js';
+import { buildUrl, type HttpClient } from '../http/client.js';
 import { checkGraphqlErrors } from './graphql.js';
 import { createPaginator, type PaginatorState } from './paginators/index.js';
 import { recordSelector } from './records.js';
@@ -57,7 +57,11 @@ export async function* fetchPages(
   const template = requestTemplate(resource);
   const paginator = createPaginator(
     resource.paginator,
-    { defaultLocation: template.graphql ? 'variables' : 'query', templated: template.templated },
+    {
+      defaultLocation: template.graphql ? 'variables' : 'query',
+      templated: template.templated,
+      baseUrl: client.baseUrl,
+    },
     options.resume?.paginator,
   );
   const maxPages = 'max_pages' in resource.paginator ? resource.paginator.max_pages : undefined;
@@ -74,7 +78,7 @@ export async function* fetchPages(
     const records = select(response.body);
     const more =
       paginator.advance({
-        url: response.url,
+        url: buildUrl(client.baseUrl, request.path, request.query).toString(),
         body: response.body,
         headers: response.headers,
         recordCount: records.length,

@@ -464,3 +464,18 @@ describe('guards', () => {
     expect(server.requests.slice(before).map((r) => r.query.toString())).toEqual(['', 'after=c2']);
   });
 });
+
+describe('links and secrets', () => {
+  test('a next link is saved relative to the base URL, so it resumes even when the base URL is a secret', async () => {
+    const { registerSecret } = await import('../../src/core/redact.js');
+    registerSecret(server.url);
+    const relative = CASES.find((c) => c.name === 'next_url: relative URL')!;
+    serve = (req) => relative.serve(req, { count: 23, base: server.url });
+    const resource = spec(relative.resource);
+    const first = await walk(resource, undefined, 2);
+    const saved = first.pages.at(-1)!.position;
+    expect(saved.paginator).toEqual({ next: 'v2/items?pg=3' });
+    const rest = await walk(resource, saved);
+    expect([...first.ids, ...rest.ids]).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+  });
+});

@@ -30,8 +30,8 @@ const REGISTRY: { [T in PaginatorType]: Factory<T> } = {
   page_number: pageNumberPaginator,
   offset: offsetPaginator,
   cursor: cursorPaginator,
-  next_url: (config, _ctx, resume) => nextUrlPaginator(config, resume),
-  link_header: (config, _ctx, resume) => linkHeaderPaginator(config, resume),
+  next_url: nextUrlPaginator,
+  link_header: linkHeaderPaginator,
   relay: relayPaginator,
 };
 

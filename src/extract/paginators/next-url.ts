@@ -3,7 +3,7 @@ import { RestlakeError } from '../../core/errors.js';
 import { compileJsonPath } from '../../core/json-path.js';
 import { redact } from '../../core/redact.js';
 import { RepeatGuard } from './guard.js';
-import type { Paginator, PaginatorState } from './types.js';
+import type { Paginator, PaginatorContext, PaginatorState } from './types.js';
 
 type Config = Extract<PaginatorConfig, { type: 'next_url' }>;
 
@@ -11,9 +11,9 @@ type Config = Extract<PaginatorConfig, { type: 'next_url' }>;
  * The body carries the next page's URL (`next_path`), absolute or relative to the page's own URL. The URL is
  * followed as given: it already holds the query, so the endpoint's params are sent on the first request only.
  */
-export function nextUrlPaginator(config: Config, resume?: PaginatorState): Paginator {
+export function nextUrlPaginator(config: Config, ctx: PaginatorContext, resume?: PaginatorState): Paginator {
   const path = compileJsonPath(config.next_path);
-  return linkFollower('next URL', resume, ({ body }) => {
+  return linkFollower('next URL', ctx, resume, ({ body }) => {
     const value = path.get(body);
     if (value === undefined || value === null || value === '') return undefined;
     if (typeof value !== 'string') {
@@ -29,9 +29,11 @@ export function nextUrlPaginator(config: Config, resume?: PaginatorState): Pagin
 /** Follows links found by `find` in each response; shared by `next_url` and `link_header`. */
 export function linkFollower(
   what: string,
+  ctx: PaginatorContext,
   resume: PaginatorState | undefined,
   find: (response: { body: unknown; headers: Record<string, string> }) => string | undefined,
 ): Paginator {
+  const base = `${ctx.baseUrl.replace(/\/+$/, '')}/`;
   let next = typeof resume?.next === 'string' ? resume.next : null;
   const guard = new RepeatGuard(what, next);
   return {
@@ -49,8 +51,11 @@ export function linkFollower(
       next = url;
       return true;
     },
-    // A link may carry an API key the server echoed; the client sets the key again on every request, so the
-    // masked form resumes just as well and keeps the secret out of the checkpoint.
-    state: () => ({ next: next === null ? null : redact(next) }),
+    // Saved relative to the base URL (which may itself come from a secret), and masked: a link may carry an
+    // API key the server echoed, and the client sets the key again on every request, so the masked form
+    // resumes just as well and keeps the secret out of the checkpoint.
+    state: () => ({
+      next: next === null ? null : redact(next.startsWith(base) ? next.slice(base.length) : next),
+    }),
   };
 }

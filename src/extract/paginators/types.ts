@@ -11,7 +11,7 @@ export interface PageRequest {
 }
 
 export interface PageResponse {
-  /** The URL the page came from (credentials masked): relative next links resolve against it. */
+  /** The URL the page came from, without the auth parameters: relative next links resolve against it. */
   url: string;
   body: unknown;
   /** Lower-case names. */
@@ -31,6 +31,8 @@ export interface PaginatorContext {
   defaultLocation: ParamLocation;
   /** Placeholders the resource's request uses: a value placed by a placeholder is not also set as a param. */
   templated: ReadonlySet<string>;
+  /** The source's base URL: links under it are saved relative to it. */
+  baseUrl: string;
 }
 
 /**
