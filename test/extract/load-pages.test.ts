@@ -74,9 +74,9 @@ test.each([1, 4, 9, 17, 25])(
     const first = await load(undefined, k);
     const stored = JSON.stringify({ ...first.last, mark: null });
     const saved = parseCheckpoint(stored, windows[0]!.key)!;
-    // Finished windows at the front are folded away: the checkpoint stays small.
-    if (k >= 17) expect(saved.done_before).toBeDefined();
-    expect(Object.keys(saved.windows).length).toBeLessThanOrEqual(4);
+    // Finished windows at the front are folded into done_before, never listed.
+    const folded = saved.done_before;
+    if (folded !== undefined) expect(Object.keys(saved.windows).filter((key) => key < folded)).toEqual([]);
     const before = server.requests.length;
     const rest = await load(saved);
     expect([...first.ids, ...rest.ids].sort()).toEqual([...everyId].sort());
@@ -87,6 +87,16 @@ test.each([1, 4, 9, 17, 25])(
     ).toEqual([]);
   },
 );
+
+test('one window at a time: each position lists only the window in progress, the earlier ones are folded', async () => {
+  const sequential = { ...resource, window: { ...resource.window!, concurrency: 1 } };
+  const seen: LoadPosition[] = [];
+  for await (const page of extractPages(sequential, client, { windows, maxConcurrency: 4 })) {
+    seen.push(page.position);
+    expect(Object.keys(page.position.windows)).toEqual([page.window]);
+  }
+  expect(seen.at(-1)?.done_before).toBe(windows.at(-1)!.key);
+});
 
 test('a checkpoint from before windows existed ({ stream, mark }) resumes the first window', () => {
   const legacy = JSON.stringify({

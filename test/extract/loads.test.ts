@@ -34,6 +34,8 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+type GraphqlBody = { query: string; variables: Record<string, unknown> };
+
 const fixedClock = (iso: string): Clock => ({ now: () => new Date(iso), sleep: systemClock.sleep });
 
 function pipeline(resources: unknown[], extra: Record<string, unknown> = {}) {
@@ -207,7 +209,9 @@ describe('request shapes', () => {
       sourceRows: expected.length,
       totalRows: expected.length,
     });
-    const bodies = log.filter((r) => r.path === '/tickets/search').map((r) => r.body as Record<string, any>);
+    const bodies = log
+      .filter((r) => r.path === '/tickets/search')
+      .map((r) => r.body as { interval: string; paging: { pageNumber: unknown; pageSize: number } });
     expect(new Set(bodies.map((b) => b.interval)).size).toBe(20);
     expect(bodies.every((b) => typeof b.paging.pageNumber === 'number' && b.paging.pageSize === 5)).toBe(
       true,
@@ -260,8 +264,8 @@ describe('request shapes', () => {
       ['gql_tickets', 'SUCCESS', january.length],
     ]);
     const customerRequests = log.filter((r) => JSON.stringify(r.body).includes('Customers'));
-    expect(customerRequests.map((r) => (r.body as any).variables.first)).toEqual([15, 15, 15]);
-    expect((customerRequests[0]!.body as any).variables.after).toBeUndefined();
+    expect(customerRequests.map((r) => (r.body as GraphqlBody).variables.first)).toEqual([15, 15, 15]);
+    expect((customerRequests[0]!.body as GraphqlBody).variables.after).toBeUndefined();
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
       const [c] = await rows(ws, 'SELECT name, email, balance FROM main.gql_customers WHERE id = 7');
       expect(c).toEqual({ name: customer(6).name, email: customer(6).email, balance: customer(6).balance });

@@ -36,6 +36,8 @@ const SIZE = 5;
 const ids = (from: number, to: number, count: number) =>
   Array.from({ length: Math.max(0, Math.min(to, count) - from) }, (_, i) => ({ id: from + i + 1 }));
 const num = (req: ScriptedRequest, name: string, fallback: number) => Number(req.query.get(name) ?? fallback);
+// Each API style reads its own body shape; the cases are the types.
+// biome-ignore lint/suspicious/noExplicitAny: request bodies of many API styles
 const json = (req: ScriptedRequest) => (req.body ? JSON.parse(req.body) : {}) as Record<string, any>;
 const cursorOf = (n: number) => Buffer.from(`i${n}`).toString('base64url');
 const indexOf = (cursor: string | null | undefined) =>
