@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type SampleApi, type SampleRequest, startSampleApi } from '../../src/sample-api/server.js';
 import { BIN, cli } from '../support/cli.js';
 import { rows, withWorkspace } from '../support/run.js';
+import { ticketsByWindow } from '../support/sample-resources.js';
 import { tempDir, writePipeline } from '../support/workspace.js';
 
 /**
@@ -44,23 +45,13 @@ test('a load killed at page N of window M resumes there and ends with exactly th
     id: 'killed',
     source: { base_url: api.url, auth: { type: 'bearer', token: api.token }, retry: { max_attempts: 1 } },
     resources: [
-      {
-        name: 'tickets',
-        endpoint: {
-          path: '/tickets',
-          params: { updated_since: '{window.start}', updated_before: '{window.end}', page_size: 3 },
-        },
-        records: 'tickets',
-        paginator: { type: 'page_number', has_more_path: 'has_more' },
-        window: { every: 'daily' },
-        incremental: {
-          cursor_field: 'updated_at',
-          start: '2024-01-01T00:00:00Z',
-          end: '2024-01-08T00:00:00Z',
-        },
-        // append, not merge: a page loaded twice would show as duplicate rows.
+      // append, not merge: a page loaded twice would show as duplicate rows.
+      ticketsByWindow({
+        pageSize: 3,
+        every: 'daily',
+        incremental: { end: '2024-01-08T00:00:00Z' },
         write: 'append',
-      },
+      }),
     ],
     destination: { type: 'duckdb', path: db },
     batch_size: 3,

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../../src/core/clock.js';
 import { customer, payments, product } from '../../src/sample-api/datasets.js';
 import { type SampleApi, type SampleRequest, startSampleApi } from '../../src/sample-api/server.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
+import { ticketsByWindow } from '../support/sample-resources.js';
 import { tempDir } from '../support/workspace.js';
 
 /**
@@ -63,19 +64,12 @@ function countBy(path: string, key: (req: SampleRequest) => string): Map<string,
   return counts;
 }
 
-const ticketsResource = {
-  name: 'tickets',
-  endpoint: {
-    path: '/tickets',
-    params: { updated_since: '{window.start}', updated_before: '{window.end}', page_size: 4 },
-  },
-  records: 'tickets',
-  paginator: { type: 'page_number', has_more_path: 'has_more' },
-  window: { every: 'daily' },
-  incremental: { cursor_field: 'updated_at', start: '2024-01-01T00:00:00Z', lag: '1h' },
-  primary_key: ['id'],
+const ticketsResource = ticketsByWindow({
+  pageSize: 4,
+  every: 'daily',
+  incremental: { lag: '1h' },
   write: 'merge',
-};
+});
 
 describe('time windows and incremental loads', () => {
   test('a full load by daily windows becomes incremental and picks up exactly the changed and new records', async () => {
