@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { PARENT_PREFIX, type Placeholder, unknownPlaceholders } from '../core/template.js';
+import { PARENT_PREFIX, type Placeholder, placeholdersIn, unknownPlaceholders } from '../core/template.js';
 import type { ResourceConfig } from './resource.js';
 import type { SourceConfig } from './source.js';
 import { templatedStrings } from './templates.js';
@@ -83,6 +83,11 @@ export function checkExtraction(
           at('parent'),
           `"${parent.name}" is itself a child of "${parent.parent}"; a parent must be a top-level resource`,
         );
+      } else if (!window && !incremental && usesWindow(parent)) {
+        issue(
+          at('parent'),
+          `the requests of "${parent.name}" use {window.start}/{window.end}, which a child load fills from its own window: give this resource a window or incremental`,
+        );
       }
     } else if (resource.parent_fields.length > 0) {
       issue(
@@ -91,6 +96,12 @@ export function checkExtraction(
       );
     }
   });
+}
+
+function usesWindow(resource: ResourceConfig): boolean {
+  return templatedStrings(resource).some(([, text]) =>
+    placeholdersIn(text).some((p) => p.startsWith('window.')),
+  );
 }
 
 /** The placeholders a resource's request may use, given its paginator, windows and parent. */

@@ -41,6 +41,7 @@ test('a complete extraction config is accepted with its defaults', () => {
       parent: 'tickets',
       endpoint: { path: '/tickets/{parent.id}/payments', headers: { 'X-Owner': '{parent.owner.id}' } },
       parent_fields: ['id', 'owner.id'],
+      window: { every: 'weekly', start: '2024-01-01T00:00:00Z' },
       paginator: { type: 'cursor', cursor_header: 'X-Next', only_cursor_on_follow_up: true, max_pages: 10 },
     },
     {
@@ -117,6 +118,13 @@ test.each([
       { name: 'c', endpoint: {}, parent: 'b' },
     ],
     ['resources[2].parent: "b" is itself a child of "a"; a parent must be a top-level resource'],
+  ],
+  [
+    'a child of a windowed parent without windows of its own',
+    [tickets, { name: 'notes', parent: 'tickets', endpoint: { path: '/tickets/{parent.id}/notes' } }],
+    [
+      'resources[1].parent: the requests of "tickets" use {window.start}/{window.end}, which a child load fills from its own window: give this resource a window or incremental',
+    ],
   ],
   [
     'a window without a range',

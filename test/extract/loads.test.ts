@@ -375,6 +375,46 @@ describe('parent → child', () => {
     });
   });
 
+  test('a windowed child: the parent is walked window by window, each of its records feeding a child stream', async () => {
+    const p = pipeline([
+      ticketsResource,
+      {
+        ...children,
+        name: 'ticket_payments',
+        parent: 'tickets',
+        endpoint: { path: '/customers/{parent.customer_id}/payments' },
+        parent_fields: ['id'],
+        primary_key: ['payment_id', '_parent_id'],
+        window: { every: 'daily' },
+        incremental: { cursor_field: 'paid_at', start: '2024-01-01T00:00:00Z', end: '2024-01-03T00:00:00Z' },
+      },
+    ]);
+    log = [];
+    const outcomes = await runYaml(tmp.dir, p.yaml, {
+      concurrency: 1,
+      clock: fixedClock('2024-02-01T00:00:00Z'),
+    });
+    const parents = api.tickets.updatedBetween(
+      new Date('2024-01-01T00:00:00Z'),
+      new Date('2024-01-03T00:00:00Z'),
+    );
+    const expected = parents.flatMap((t) =>
+      payments(t.customer_id).map((pay) => `${pay.payment_id}/${t.id}`),
+    );
+    expect(outcomes.find((o) => o.resource === 'ticket_payments')).toMatchObject({
+      status: 'SUCCESS',
+      totalRows: expected.length,
+    });
+    // The rows are exactly those of the parents updated in the child's windows: the parent walk got them too.
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      const got = await rows(
+        ws,
+        `SELECT payment_id || '/' || _parent_id AS k FROM main.ticket_payments ORDER BY k`,
+      );
+      expect(got.map((r) => r.k)).toEqual([...expected].sort());
+    });
+  });
+
   test('a child load that fails midway resumes without fetching again the children it committed', async () => {
     const p = pipeline([parent, children], { batch_size: 3 });
     failOn = (req) => req.path === '/customers/27/payments';
