@@ -25,8 +25,8 @@ export interface LoadPosition {
   done_before?: string;
   /** Pages fetched so far over the whole load: the next page's number in bronze. */
   pages: number;
-  /** The whole load is fetched. */
-  done?: boolean;
+  /** The load's data is complete and swapped in: a rerun (after a crash before SUCCESS) only records it. */
+  finished?: boolean;
 }
 
 /** The checkpoint as stored: the load's position and, for incremental resources, the high-water mark so far. */
@@ -52,12 +52,13 @@ export function parseCheckpoint(text: string | undefined, firstWindow: string): 
     throw new RestlakeError('CONTROL', `the saved checkpoint is not an object: ${text.slice(0, 100)}`);
   }
   const saved = parsed as Partial<LoadCheckpoint> & { stream?: StreamPosition };
+  const finished = saved.finished ? { finished: true } : {};
   if (saved.stream) {
     return {
       windows: { [firstWindow]: saved.stream },
       pages: saved.stream.pageIndex,
       mark: saved.mark ?? null,
-      ...(saved.stream.done ? { done: true } : {}),
+      ...finished,
     };
   }
   return {
@@ -65,7 +66,7 @@ export function parseCheckpoint(text: string | undefined, firstWindow: string): 
     pages: saved.pages ?? 0,
     mark: saved.mark ?? null,
     ...(saved.done_before === undefined ? {} : { done_before: saved.done_before }),
-    ...(saved.done ? { done: true } : {}),
+    ...finished,
   };
 }
 

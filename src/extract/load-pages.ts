@@ -53,7 +53,7 @@ export async function* extractPages(
   options: ExtractOptions,
 ): AsyncGenerator<Page> {
   const resume = options.resume ?? START;
-  if (resume.done) return;
+  if (resume.finished) return;
   const state = new LoadProgress(options.windows, resume);
   const now = options.now ?? (() => new Date());
   const windowStream = (window: TimeWindow, signal: AbortSignal): AsyncIterable<WindowItem> => {

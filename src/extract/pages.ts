@@ -1,5 +1,6 @@
 import type { ResourceConfig } from '../config/schema.js';
 import { RestlakeError } from '../core/errors.js';
+import { failpoint } from '../core/failpoint.js';
 import type { TemplateVars } from '../core/template.js';
 import { buildUrl, type HttpClient } from '../http/client.js';
 import { checkGraphqlErrors } from './graphql.js';
@@ -91,6 +92,7 @@ export async function* fetchPages(
       );
     }
     previous = response.text;
+    failpoint('page.fetched');
     yield {
       index,
       url: response.url,

@@ -4,6 +4,7 @@ import type { AuditStatus } from '../control/state-machine.js';
 import type { Claim, ControlRow, ControlStore } from '../control/store.js';
 import type { Clock } from '../core/clock.js';
 import { describeError, RestlakeError, toRestlakeError } from '../core/errors.js';
+import { failpoint } from '../core/failpoint.js';
 import type { Logger } from '../core/logger.js';
 import { prefetch } from '../core/prefetch.js';
 import { redact } from '../core/redact.js';
@@ -122,6 +123,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     await ctx.control.describe(row.IndexNo, spec);
     const result = await extractAndLoad(config, resource, row, client, ctx, counts, aborter.signal, runId);
     totalRows = result.totalRows;
+    failpoint('load.finished');
     await ctx.control.succeed(row, ctx.owner, spec, result.mark, ctx.clock.now());
     log.info({ rows: counts.targetRows, pages: counts.pages }, 'load succeeded');
   } catch (caught) {
@@ -210,6 +212,10 @@ async function extractAndLoad(
   try {
     const windows = planLoadWindows(resource, { start: row.LoadStartTime, end: row.LoadEndTime });
     const saved = parseCheckpoint(await writer.readCheckpoint(), windows[0]?.key ?? '');
+    if (saved?.finished) {
+      const totals = await writer.totals();
+      return { totalRows: totals[table] ?? 0, mark: saved.mark ? new Date(saved.mark) : null };
+    }
     const initialMark = saved?.mark ? new Date(saved.mark) : row.LastLoadTime;
     const mark = resource.incremental
       ? new HighWaterMark(resource.incremental.cursor_field, initialMark)
@@ -261,11 +267,12 @@ async function extractAndLoad(
       });
       counts.targetRows += result.rows[table] ?? 0;
       counts.committedBatches++;
+      failpoint('batch.committed');
       await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, saved);
       ctx.logger.debug({ load: row.IndexNo, pages: position.pages }, 'batch committed');
     }
     signal.throwIfAborted();
-    const final = checkpoint({ windows: {}, pages: position?.pages ?? 0, done: true });
+    const final = checkpoint({ windows: {}, pages: position?.pages ?? 0, finished: true });
     const totals = await writer.finish(final);
     progress(true);
     return { totalRows: totals[table] ?? 0, mark: mark?.value() ?? null };
