@@ -259,16 +259,16 @@ async function extractAndLoad(
     for await (const batch of prefetch(batches, 1)) {
       signal.throwIfAborted();
       position = batch.position;
-      const saved = checkpoint(position);
+      const committed = checkpoint(position);
       const result = await writer.write({
         pages: batch.pages,
         rowSets: [{ table: batch.table, rows: batch.rows }],
-        checkpoint: saved,
+        checkpoint: committed,
       });
       counts.targetRows += result.rows[table] ?? 0;
       counts.committedBatches++;
       failpoint('batch.committed');
-      await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, saved);
+      await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, committed);
       ctx.logger.debug({ load: row.IndexNo, pages: position.pages }, 'batch committed');
     }
     signal.throwIfAborted();
