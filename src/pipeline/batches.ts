@@ -1,6 +1,7 @@
 import { redact } from '../core/redact.js';
 import type { BronzePage } from '../destinations/types.js';
-import type { Page, StreamPosition } from '../extract/pages.js';
+import type { LoadPosition } from '../extract/checkpoint.js';
+import type { Page } from '../extract/load-pages.js';
 import type { Normalizer, NormalizeStats } from '../normalize/normalizer.js';
 import type { PageContext, RowSet } from '../normalize/types.js';
 import type { HighWaterMark } from './high-water-mark.js';
@@ -12,7 +13,7 @@ export interface PendingBatch {
   rowSets: RowSet[];
   records: number;
   bytes: number;
-  position: StreamPosition;
+  position: LoadPosition;
 }
 
 export interface BatchOptions {
@@ -25,8 +26,8 @@ export interface BatchOptions {
   /** ...or this many bytes of raw pages, whichever comes first: memory stays bounded whatever the page size. */
   maxBytes: number;
   mark: HighWaterMark | undefined;
-  /** The load's window, written into rows that have window columns. */
-  window?: PageContext['window'];
+  /** The load's windows by key, written into rows that have window columns. */
+  windows?: ReadonlyMap<string, PageContext['window']>;
   onPage?: (page: Page) => void;
 }
 
@@ -42,7 +43,11 @@ export async function* batchPages(
   let batch: Omit<PendingBatch, 'rowSets'> | undefined;
   for await (const page of pages) {
     batch ??= { pages: [], records: 0, bytes: 0, position: page.position };
-    normalizer.normalize(page.records, { page: page.index, runId: options.runId, window: options.window });
+    normalizer.normalize(page.records, {
+      page: page.index,
+      runId: options.runId,
+      window: options.windows?.get(page.window),
+    });
     options.mark?.observe(page.records);
     if (options.bronze) {
       batch.pages.push({
