@@ -473,23 +473,6 @@ export class ControlStore {
     return row;
   }
 
-  /** The window `[LoadStartTime, LoadEndTime)` of each load of a resource, by IndexNo. */
-  async windows(
-    configId: string,
-    resource: string,
-  ): Promise<Map<number, { start: Date | null; end: Date | null }>> {
-    const rows = await this.sql.query<{
-      IndexNo: number;
-      LoadStartTime: Date | null;
-      LoadEndTime: Date | null;
-    }>(
-      `SELECT IndexNo AS "IndexNo", LoadStartTime AS "LoadStartTime", LoadEndTime AS "LoadEndTime" FROM ${CONTROL}
-       WHERE ConfigId = $1 AND ResourceName = $2 AND ${SCHEDULED}`,
-      [configId, resource],
-    );
-    return new Map(rows.map((r) => [Number(r.IndexNo), { start: r.LoadStartTime, end: r.LoadEndTime }]));
-  }
-
   /** The highest IndexNo so far (0 when there is no load yet). */
   async lastIndexNo(): Promise<number> {
     const [row] = await this.sql.query<{ n: number | null }>(`SELECT max(IndexNo) AS n FROM ${CONTROL}`);

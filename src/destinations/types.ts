@@ -25,6 +25,11 @@ export interface BronzePage {
   /** The raw response; null when there was none (204 No Content). */
   body: string | null;
   bytes: number;
+  /** The window `[start, end)` the page was requested for (ISO), when the load has windows. */
+  windowStart: string | null;
+  windowEnd: string | null;
+  /** A child resource's parent fields copied into its records (JSON), which the body alone does not hold. */
+  parentFields: string | null;
 }
 
 /** A column with the same value on every row of a load. */

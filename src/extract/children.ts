@@ -93,12 +93,18 @@ async function* tagged(
   const withParent = Object.keys(columns).length > 0;
   for await (const page of pages) {
     if (withParent) {
-      page.records = page.records.map((record) =>
-        record && typeof record === 'object' && !Array.isArray(record)
-          ? { ...columns, ...record }
-          : { ...columns, value: record },
-      );
+      page.records = withParentFields(page.records, columns);
+      page.carried = columns;
     }
     yield { key, page };
   }
+}
+
+/** Records with a child resource's parent fields (`_parent_<field>`) in front of their own. */
+export function withParentFields(records: unknown[], columns: Record<string, unknown>): unknown[] {
+  return records.map((record) =>
+    record && typeof record === 'object' && !Array.isArray(record)
+      ? { ...columns, ...record }
+      : { ...columns, value: record },
+  );
 }

@@ -30,6 +30,8 @@ export interface StreamPage {
   text: string;
   bytes: number;
   records: unknown[];
+  /** A child resource's parent fields, copied into each of its records (kept in bronze for rebuilds). */
+  carried?: Record<string, unknown>;
   /** The stream's position after this page: resuming from it fetches the next page. */
   position: StreamPosition;
 }

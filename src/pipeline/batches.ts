@@ -43,11 +43,8 @@ export async function* batchPages(
   let batch: Omit<PendingBatch, 'rowSets'> | undefined;
   for await (const page of pages) {
     batch ??= { pages: [], records: 0, bytes: 0, position: page.position };
-    normalizer.normalize(page.records, {
-      page: page.index,
-      runId: options.runId,
-      window: options.windows?.get(page.window),
-    });
+    const window = options.windows?.get(page.window);
+    normalizer.normalize(page.records, { page: page.index, runId: options.runId, window });
     options.mark?.observe(page.records);
     if (options.bronze) {
       batch.pages.push({
@@ -63,6 +60,9 @@ export async function* batchPages(
         fetchedAt: page.fetchedAt,
         body: page.text === '' ? null : redact(page.text),
         bytes: page.bytes,
+        windowStart: window?.start ?? null,
+        windowEnd: window?.end ?? null,
+        parentFields: page.carried ? redact(JSON.stringify(page.carried)) : null,
       });
     }
     batch.records += page.records.length;

@@ -12,6 +12,7 @@ import {
   storedPagesExist,
 } from '../destinations/sql/bronze-reader.js';
 import { readColumnSources } from '../destinations/sql/schema-history.js';
+import { withParentFields } from '../extract/children.js';
 import type { RecordSelector } from '../extract/records.js';
 import { recordSelector } from '../extract/records.js';
 import { constantColumns } from '../normalize/metadata.js';
@@ -179,7 +180,6 @@ async function replay(
     filter.loadKey = `${config.id}/${resource.name}/${last.IndexNo}`;
   }
   const windowed = resource.incremental !== undefined;
-  const windows = windowed ? await control.windows(config.id, resource.name) : undefined;
   const knownColumns = await readColumnSources(sql, config.id, resource.name);
   const normalizer = new Normalizer(resource, { windowed, stats, knownColumns });
   const table = tableOf(resource);
@@ -213,15 +213,14 @@ async function replay(
       bytes = 0;
     };
     for await (const page of readStoredPages(sql, bronze, filter)) {
-      const records = ctx.select(page.body === null ? null : JSON.parse(page.body));
-      const window = windows?.get(page.indexNo);
+      const selected = ctx.select(page.body === null ? null : JSON.parse(page.body));
+      const records = page.parentFields
+        ? withParentFields(selected, JSON.parse(page.parentFields))
+        : selected;
       normalizer.normalize(records, {
         page: page.pageIndex,
         runId: page.runId,
-        window: window && {
-          start: window.start?.toISOString() ?? null,
-          end: window.end?.toISOString() ?? null,
-        },
+        window: { start: page.windowStart, end: page.windowEnd },
       });
       counts.pages++;
       counts.sourceRows += records.length;

@@ -198,4 +198,59 @@ describe('restlake rebuild', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/REBUILD\s+SUCCESS/);
   });
+
+  test('a windowed child resource: window columns and parent fields come back from bronze too', async () => {
+    const api = await scriptedServer((req) => {
+      if (req.path === '/accounts')
+        return {
+          body: [
+            { id: 'a1', name: 'Ann' },
+            { id: 'b2', name: 'Bob' },
+          ],
+        };
+      const day = req.query.get('from')!.slice(0, 10);
+      const at = req.query.get('from');
+      return {
+        body: [{ id: `${req.query.get('account')}-${day}`, amount: day.endsWith('2') ? 2 : 1.5, at }],
+      };
+    });
+    try {
+      const p = localPipeline(tmp.dir, 'windowed', api.url, {
+        name: 'payments',
+        parent: 'accounts',
+        endpoint: { path: '/payments', params: { account: '{parent.id}', from: '{window.start}' } },
+        parent_fields: ['id', 'name'],
+        primary_key: ['id'],
+        write: 'merge',
+        window: { every: 'daily' },
+        incremental: { cursor_field: 'at', start: '2024-01-01T00:00:00Z', end: '2024-01-03T00:00:00Z' },
+      });
+      p.yaml.resources.unshift({
+        name: 'accounts',
+        endpoint: { path: '/accounts' },
+        primary_key: ['id'],
+        write: 'merge',
+      });
+      const file = writePipeline(tmp.dir, `${p.id}.yaml`, p.yaml);
+      const outcomes = await runYaml(tmp.dir, p.yaml);
+      expect(outcomes.map((o) => o.error?.message ?? o.status)).toEqual(['SUCCESS', 'SUCCESS']);
+      const query = `SELECT * EXCLUDE (_restlake_run_id, _restlake_loaded_at) FROM main.payments ORDER BY ALL`;
+      const before = await withWorkspace(p.destination, tmp.dir, (ws) => rows(ws, query));
+      expect(before).toHaveLength(4);
+      expect(before[0]).toMatchObject({
+        _parent_id: 'a1',
+        _parent_name: 'Ann',
+        id: 'a1-2024-01-01',
+        _restlake_window_start: new Date('2024-01-01T00:00:00Z'),
+        _restlake_window_end: new Date('2024-01-02T00:00:00Z'),
+      });
+      const [outcome] = await rebuildPipeline(loadPipelineFile(file), `${p.id}.payments`);
+      expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 4 });
+      await withWorkspace(p.destination, tmp.dir, async (ws) =>
+        expect(await rows(ws, query)).toEqual(before),
+      );
+    } finally {
+      await api.close();
+    }
+  });
 });

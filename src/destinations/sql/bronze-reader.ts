@@ -11,6 +11,11 @@ export interface StoredPage {
   /** The raw response; null when there was none (204 No Content). */
   body: string | null;
   bytes: number;
+  /** The window the page was requested for (ISO); null for loads without windows, and pages kept before 0.2. */
+  windowStart: string | null;
+  windowEnd: string | null;
+  /** A child resource's parent fields (JSON), copied into each record. */
+  parentFields: string | null;
 }
 
 export interface StoredPageFilter {
@@ -52,9 +57,14 @@ export async function* readStoredPages(
       page_index: number;
       body: string | null;
       bytes: number;
+      window_start: Date | null;
+      window_end: Date | null;
+      parent_fields: string | null;
     }>(
       `SELECT _restlake_load_key AS load_key, ${indexNo} AS index_no, _restlake_run_id AS run_id,
-              page_index AS page_index, CAST(body AS VARCHAR) AS body, bytes AS bytes
+              page_index AS page_index, CAST(body AS VARCHAR) AS body, bytes AS bytes,
+              window_start AS window_start, window_end AS window_end,
+              CAST(parent_fields AS VARCHAR) AS parent_fields
        FROM ${refSql(table)} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${indexNo}, page_index LIMIT ${CHUNK}`,
       page,
@@ -67,6 +77,9 @@ export async function* readStoredPages(
         pageIndex: Number(row.page_index),
         body: row.body,
         bytes: Number(row.bytes),
+        windowStart: row.window_start?.toISOString() ?? null,
+        windowEnd: row.window_end?.toISOString() ?? null,
+        parentFields: row.parent_fields,
       };
     }
     if (rows.length < CHUNK) return;

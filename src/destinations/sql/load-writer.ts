@@ -40,6 +40,10 @@ export const BRONZE_COLUMNS: readonly Column[] = [
   { name: 'fetched_at', type: 'timestamp' },
   { name: 'bytes', type: 'bigint' },
   { name: 'body', type: 'json' },
+  // What a rebuild needs besides the body: the page's window and a child resource's parent fields.
+  { name: 'window_start', type: 'timestamp' },
+  { name: 'window_end', type: 'timestamp' },
+  { name: 'parent_fields', type: 'json' },
 ];
 
 const bronzeRow = (p: BronzePage) => [
@@ -53,6 +57,9 @@ const bronzeRow = (p: BronzePage) => [
   p.fetchedAt.toISOString(),
   p.bytes,
   p.body,
+  p.windowStart,
+  p.windowEnd,
+  p.parentFields,
 ];
 
 const CHECKPOINTS = 'metadata.api_checkpoint';
