@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { sourceSchema } from '../../src/config/schema.js';
-import type { Clock } from '../../src/core/clock.js';
 import { HttpClient } from '../../src/http/client.js';
-import { backoffDelay, parseRetryAfter } from '../../src/http/retry.js';
+import { backoffDelay } from '../../src/http/retry.js';
+import { parseRetryAfter } from '../../src/http/server-signals.js';
+import { steppingClock } from '../support/clocks.js';
 import { type Reply, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
-
-/** A clock whose sleeps return at once and are recorded, so backoff is checked without waiting. */
-function recordingClock(): Clock & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return { sleeps, now: () => new Date('2025-01-01T00:00:00Z'), sleep: async (ms) => void sleeps.push(ms) };
-}
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -21,7 +16,7 @@ async function clientFor(replies: Reply[] | ((n: number) => Reply), source: Reco
   server = await scriptedServer(({ n }) =>
     typeof replies === 'function' ? replies(n) : (replies[n] ?? replies.at(-1)!),
   );
-  const clock = recordingClock();
+  const clock = steppingClock();
   const client = new HttpClient(
     sourceSchema.parse({
       base_url: `${server.url}/v1`,
@@ -160,7 +155,7 @@ describe('backoff helpers', () => {
   });
 
   test('Retry-After as seconds or as an HTTP date', () => {
-    const now = new Date('2025-01-01T00:00:00Z');
+    const now = Date.parse('2025-01-01T00:00:00Z');
     expect(parseRetryAfter('3', now)).toBe(3000);
     expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:10 GMT', now)).toBe(10_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
