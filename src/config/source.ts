@@ -37,8 +37,11 @@ export const rateLimitSchema = z
     requests_per_second: z.number().positive().optional(),
     requests_per_minute: z.number().positive().optional(),
     requests_per_hour: z.number().positive().optional(),
-    /** Requests that may go at once after a quiet spell; 1 spaces every request evenly. */
-    burst: z.number().int().min(1).max(10_000).default(1),
+    /**
+     * Requests that may go back to back after a quiet spell, for APIs that document a token bucket. Without
+     * it, requests are spaced evenly and no window of the limit's length ever holds more than the limit.
+     */
+    burst: z.number().int().min(1).max(10_000).optional(),
   })
   .superRefine((value, ctx) => {
     const given = RATE_KEYS.filter((key) => value[key] !== undefined);
@@ -49,14 +52,12 @@ export const rateLimitSchema = z
       });
     }
   })
-  .transform((value) => ({
-    /** Requests per second, whichever unit the file used. */
-    perSecond:
-      value.requests_per_second ??
-      (value.requests_per_minute ? value.requests_per_minute / 60 : value.requests_per_hour! / 3_600),
-    burst: value.burst,
-  }));
+  .transform((value) => {
+    const [key] = RATE_KEYS.filter((k) => value[k] !== undefined);
+    return { limit: value[key!]!, windowMs: WINDOW_MS[key!], burst: value.burst };
+  });
 
+const WINDOW_MS = { requests_per_second: 1_000, requests_per_minute: 60_000, requests_per_hour: 3_600_000 };
 const RATE_KEYS = ['requests_per_second', 'requests_per_minute', 'requests_per_hour'] as const;
 
 export const circuitBreakerSchema = z.strictObject({

@@ -65,6 +65,9 @@ export interface HttpClientOptions {
   logCapacity?: number;
 }
 
+/** One exchange: the response as received, or why none came. */
+type Sent = { raw: RawResponse; shownUrl: string; latencyMs: number } | { failure: HttpError };
+
 type Attempt =
   | { ok: true; response: HttpResponse }
   | {
@@ -181,7 +184,8 @@ export class HttpClient {
     };
     // Credentials before the rate limit: a token fetched now must not squeeze two requests into one slot.
     const generation = await this.#state.auth.apply(outgoing, this.#via(signal));
-    const waitMs = await this.#state.limiter.acquire(deadline, signal);
+    const permit = await this.#state.limiter.acquire(deadline, signal);
+    const waitMs = permit.waitedMs;
     this.stats.waitMs += waitMs;
     this.stats.rateLimitWaitMs += waitMs;
     const url = buildUrl(this.#source.base_url, request.path, outgoing.query);
@@ -192,7 +196,12 @@ export class HttpClient {
     }
     const sent = { method: request.method, url, headers: outgoing.headers, body };
     const record = { method: request.method, attempt, waitMs, backoffMs, auth: false };
-    const result = await this.#send(sent, record, signal);
+    let result: Sent;
+    try {
+      result = await this.#send(sent, record, signal);
+    } finally {
+      permit.answered();
+    }
     if ('failure' in result)
       return {
         ok: false,
@@ -260,7 +269,7 @@ export class HttpClient {
     sent: { method: string; url: URL; headers: Record<string, string>; body: string | null },
     record: Pick<RequestRecord, 'method' | 'attempt' | 'waitMs' | 'backoffMs' | 'auth'>,
     signal: AbortSignal | undefined,
-  ): Promise<{ raw: RawResponse; shownUrl: string; latencyMs: number } | { failure: HttpError }> {
+  ): Promise<Sent> {
     const shownUrl = redact(sent.url.toString());
     const path = redact(`${sent.url.pathname}${sent.url.search}`);
     const at = this.#clock.now();

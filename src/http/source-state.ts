@@ -18,10 +18,7 @@ export interface SourceState {
 
 export function createSourceState(source: SourceConfig, clock: Clock): SourceState {
   return {
-    limiter: new RateLimiter(
-      { perSecond: source.rate_limit?.perSecond, burst: source.rate_limit?.burst ?? 1 },
-      clock,
-    ),
+    limiter: new RateLimiter(source.rate_limit, clock),
     slots: new Semaphore(source.max_concurrency),
     breaker: new CircuitBreaker(
       {
