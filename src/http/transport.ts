@@ -86,7 +86,7 @@ export async function exchange(
       );
     const declared = Number(headers['content-length']);
     if (declared > limits.maxResponseBytes) {
-      response.body.destroy();
+      discard(response.body);
       throw tooLarge(`${declared} bytes`);
     }
     const chunks: Buffer[] = [];
@@ -95,7 +95,7 @@ export async function exchange(
       arm('body');
       bytes += chunk.length;
       if (bytes > limits.maxResponseBytes) {
-        response.body.destroy();
+        discard(response.body);
         throw tooLarge('more bytes');
       }
       chunks.push(chunk);
@@ -125,6 +125,12 @@ export async function exchange(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Closes a body we will not read; the connection goes with it (undici reports that as an error event). */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** The errno-style code of a network failure; undici wraps some (a refused connection) in an AggregateError. */
