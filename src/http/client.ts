@@ -152,8 +152,10 @@ export class HttpClient {
         backoffMs = 0;
         continue;
       }
-      if (error.kind !== 'retry' || attempt >= maxAttempts + (renewed ? 1 : 0)) throw error;
+      if (error.kind !== 'retry') throw error;
+      // This failure opened the circuit: say so, whether or not attempts were left.
       if (breaker.state === 'open') throw breaker.openError();
+      if (attempt >= maxAttempts + (renewed ? 1 : 0)) throw error;
       const delay = result.serverWait ? 0 : this.#backoff(attempt);
       if (this.#now() + delay > deadline) throw this.#outOfTime(error, attempt);
       this.stats.retries++;
