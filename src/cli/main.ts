@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeError, isRestlakeError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
@@ -33,6 +34,7 @@ const program = new Command('restlake')
 
 registerRun(program, setExit);
 registerValidate(program, setExit);
+registerCheck(program, setExit);
 registerSchema(program);
 registerInspect(program);
 registerQuery(program);

@@ -63,6 +63,8 @@ export interface HttpClientOptions {
   shareKey?: string;
   /** Request records kept per outcome before the log samples (see RequestLog). */
   logCapacity?: number;
+  /** Sees every successful response (headers included), for `restlake check`. */
+  onResponse?: (response: HttpResponse) => void;
 }
 
 /** One exchange: the response as received, or why none came. */
@@ -103,6 +105,7 @@ export class HttpClient {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #random: () => number;
+  readonly #onResponse: ((response: HttpResponse) => void) | undefined;
 
   constructor(source: SourceConfig, options: HttpClientOptions = {}) {
     this.#source = source;
@@ -116,6 +119,7 @@ export class HttpClient {
     this.#agent = createAgent(source.max_concurrency, source.timeout);
     this.#limits = { timeout: source.timeout, maxResponseBytes: source.max_response_bytes };
     this.log = new RequestLog(options.logCapacity, this.#random);
+    this.#onResponse = options.onResponse;
   }
 
   /** AuthMethod of the source (`bearer`, `oauth2_client_credentials`...). */
@@ -140,6 +144,7 @@ export class HttpClient {
       }
       if (result.ok) {
         breaker.success();
+        this.#onResponse?.(result.response);
         return result.response;
       }
       const { error } = result;
