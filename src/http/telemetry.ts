@@ -34,7 +34,8 @@ export const DEFAULT_LOG_CAPACITY = 10_000;
  * record replaces a random kept one with probability capacity/n, so every record is equally likely to stay.
  */
 class Reservoir {
-  readonly items: RequestRecord[] = [];
+  /** Each kept record with its position in the whole stream, which orders records sent in the same ms. */
+  readonly items: Array<{ record: RequestRecord; seq: number }> = [];
   seen = 0;
 
   constructor(
@@ -42,12 +43,12 @@ class Reservoir {
     private readonly random: () => number,
   ) {}
 
-  add(record: RequestRecord): void {
+  add(record: RequestRecord, seq: number): void {
     this.seen++;
-    if (this.items.length < this.capacity) this.items.push(record);
+    if (this.items.length < this.capacity) this.items.push({ record, seq });
     else {
       const slot = Math.floor(this.random() * this.seen);
-      if (slot < this.capacity) this.items[slot] = record;
+      if (slot < this.capacity) this.items[slot] = { record, seq };
     }
   }
 }
@@ -69,7 +70,7 @@ export class RequestLog {
 
   record(record: RequestRecord): void {
     const ok = record.status !== undefined && record.status >= 200 && record.status < 300;
-    (ok ? this.#succeeded : this.#failed).add(record);
+    (ok ? this.#succeeded : this.#failed).add(record, this.size);
   }
 
   get size(): number {
@@ -79,9 +80,9 @@ export class RequestLog {
   /** The kept records, oldest first, with their weights. */
   records(): WeightedRecord[] {
     const weighted = (r: Reservoir) =>
-      r.items.map((record) => ({ ...record, weight: r.seen / r.items.length }));
-    return [...weighted(this.#succeeded), ...weighted(this.#failed)].sort(
-      (a, b) => a.at.getTime() - b.at.getTime(),
-    );
+      r.items.map(({ record, seq }) => ({ record: { ...record, weight: r.seen / r.items.length }, seq }));
+    return [...weighted(this.#succeeded), ...weighted(this.#failed)]
+      .sort((a, b) => a.record.at.getTime() - b.record.at.getTime() || a.seq - b.seq)
+      .map(({ record }) => record);
   }
 }
