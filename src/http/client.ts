@@ -242,7 +242,8 @@ export class HttpClient {
     }
     let parsed: unknown;
     try {
-      parsed = raw.text.length === 0 ? null : JSON.parse(raw.text);
+      // 204 No Content is an empty page; an empty 200 is a truncated answer, which must not end the stream.
+      parsed = status === 204 ? null : JSON.parse(raw.text);
     } catch {
       return {
         ok: false,
@@ -251,7 +252,7 @@ export class HttpClient {
         fault: true,
         error: new HttpError(
           'HTTP_BAD_BODY',
-          `${request.method} ${shownUrl} answered ${status} with a body that is not JSON${describeBody(raw.text)}`,
+          `${request.method} ${shownUrl} answered ${status} with ${raw.text.length === 0 ? 'an empty body' : `a body that is not JSON${describeBody(raw.text)}`}`,
           { status, kind: 'retry', context: { url: shownUrl, method: request.method, attempt, status } },
         ),
       };

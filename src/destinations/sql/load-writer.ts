@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { failpoint } from '../../core/failpoint.js';
 import type { Column, RowSet } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
@@ -11,7 +12,7 @@ import { writeStaged } from './write.js';
  */
 export interface SqlDriver {
   types: SqlTypeMap;
-  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding `rows`, in the open transaction. */
+  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding `rows`, in the open transaction (bulk: CSV, COPY). */
   stage(tx: SqlClient, name: string, columns: readonly Column[], rows: RowSet['rows']): Promise<void>;
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
@@ -120,6 +121,7 @@ export class SqlLoadWriter implements LoadWriter {
           rows[rowSet.table.name] = await this.#writeRows(tx, rowSet);
         }
         await this.#saveCheckpoint(tx, batch.checkpoint);
+        failpoint('batch.committing');
         return { rows };
       });
     } catch (error) {
@@ -171,27 +173,39 @@ export class SqlLoadWriter implements LoadWriter {
 
   async finish(checkpoint: string): Promise<Record<string, number>> {
     return this.#sql.transaction(async (tx) => {
-      const totals: Record<string, number> = {};
       for (const table of this.#target.tables) {
         const target = refSql(this.#silver(table));
-        let exists = (await readColumns(tx, this.#driver.types, this.#silver(table))).length > 0;
         if (this.#target.disposition === 'replace') {
           const staging = this.#silver(replaceStagingName(table));
           if ((await readColumns(tx, this.#driver.types, staging)).length > 0) {
             await tx.execute(`DROP TABLE IF EXISTS ${target}`);
+            failpoint('replace.swapping');
             await tx.execute(`ALTER TABLE ${refSql(staging)} RENAME TO ${quoteIdent(table)}`);
-            exists = true;
-          } else if (exists) {
+          } else if ((await readColumns(tx, this.#driver.types, this.#silver(table))).length > 0) {
             // The API returned no records: replacing with nothing leaves the table empty.
             await tx.execute(`DELETE FROM ${target}`);
           }
         }
-        const [count] = exists ? await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${target}`) : [];
-        totals[table] = Number(count?.n ?? 0);
       }
       await this.#saveCheckpoint(tx, checkpoint);
-      return totals;
+      return this.#count(tx);
     });
+  }
+
+  totals(): Promise<Record<string, number>> {
+    return this.#count(this.#sql);
+  }
+
+  async #count(sql: SqlClient): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    for (const table of this.#target.tables) {
+      const exists = (await readColumns(sql, this.#driver.types, this.#silver(table))).length > 0;
+      const [count] = exists
+        ? await sql.query<{ n: number }>(`SELECT count(*) AS n FROM ${refSql(this.#silver(table))}`)
+        : [];
+      totals[table] = Number(count?.n ?? 0);
+    }
+    return totals;
   }
 
   #silver(name: string): TableRef {
