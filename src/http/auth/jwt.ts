@@ -1,5 +1,4 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { AuthConfig } from '../../config/auth.js';
 import type { Clock } from '../../core/clock.js';
 import { registerSecret } from '../../core/redact.js';
@@ -18,6 +17,8 @@ export function jwtAuth(config: Config, clock: Clock): AuthStrategy {
   const key: KeyObject | Uint8Array =
     config.algorithm === 'HS256' ? new TextEncoder().encode(config.key) : createPrivateKey(config.key);
   const cache = new TokenCache(async () => {
+    // Imported on first use so that commands which sign nothing start without it.
+    const { SignJWT } = await import('jose');
     const now = clock.now().getTime();
     const iat = Math.floor(now / 1_000);
     const exp = iat + Math.max(1, Math.round(config.expires_in / 1_000));
