@@ -38,8 +38,8 @@ export const rateLimitSchema = z
     requests_per_minute: z.number().positive().optional(),
     requests_per_hour: z.number().positive().optional(),
     /**
-     * Requests that may go back to back after a quiet spell, for APIs that document a token bucket. Without
-     * it, requests are spaced evenly and no window of the limit's length ever holds more than the limit.
+     * A plain token bucket of this size, for APIs that document one. Without it, requests are spaced evenly
+     * and no window of the limit's length ever holds more than the limit, whatever the network delay.
      */
     burst: z.number().int().min(1).max(10_000).optional(),
   })

@@ -205,7 +205,8 @@ export class HttpClient {
     const record = { method: request.method, attempt, waitMs, backoffMs, auth: false };
     let result: Sent;
     try {
-      result = await this.#send(sent, record, signal);
+      // The server has counted the request by the time its headers arrive; the body may take a while longer.
+      result = await this.#send(sent, record, signal, permit.answered);
     } finally {
       permit.answered();
     }
@@ -277,6 +278,7 @@ export class HttpClient {
     sent: { method: string; url: URL; headers: Record<string, string>; body: string | null },
     record: Pick<RequestRecord, 'method' | 'attempt' | 'waitMs' | 'backoffMs' | 'auth'>,
     signal: AbortSignal | undefined,
+    onHeaders?: () => void,
   ): Promise<Sent> {
     const shownUrl = redact(sent.url.toString());
     const path = redact(`${sent.url.pathname}${sent.url.search}`);
@@ -284,7 +286,7 @@ export class HttpClient {
     const started = performance.now();
     this.stats.requests++;
     try {
-      const raw = await exchange(this.#agent, sent, this.#limits, signal);
+      const raw = await exchange(this.#agent, sent, this.#limits, signal, onHeaders);
       const latencyMs = performance.now() - started;
       this.stats.bytes += raw.bytes;
       this.log.record({

@@ -3,10 +3,11 @@ import type { Clock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { HttpError } from '../core/errors.js';
 
-/** Granted by `acquire`; `answered` must be called once the request has its response (or failed). */
+/** Granted by `acquire`; `answered` must be called once the response headers arrived (or the request failed). */
 export interface Permit {
   /** How long the request waited for its turn (ms). */
   waitedMs: number;
+  /** Idempotent: only the first call counts. */
   answered(): void;
 }
 

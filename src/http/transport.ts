@@ -51,6 +51,7 @@ export async function exchange(
   request: Exchange,
   limits: TransportLimits,
   signal?: AbortSignal,
+  onHeaders?: () => void,
 ): Promise<RawResponse> {
   const shown = redact(request.url.toString());
   const what = `${request.method} ${shown}`;
@@ -77,6 +78,7 @@ export async function exchange(
       signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
     });
     arm('body');
+    onHeaders?.();
     const headers = flattenHeaders(response.headers);
     const tooLarge = (size: string) =>
       new HttpError(

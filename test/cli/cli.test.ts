@@ -67,6 +67,8 @@ describe('restlake CLI', () => {
     const commands = [
       'run',
       'validate',
+      'check',
+      'report',
       'schema',
       'status',
       'audit',
@@ -81,6 +83,7 @@ describe('restlake CLI', () => {
     results.forEach((r, i) => {
       expect(r.code, commands[i]).toBe(0);
       expect(r.stdout).toMatch(/^Usage: restlake /);
+      expect(r.stdout, commands[i]).toMatch(/Example/);
     });
   });
 
