@@ -63,6 +63,27 @@ describe('a rate-limited server', () => {
     expect(inWindow).toBeGreaterThanOrEqual(9 * seconds);
   });
 
+  test('max_concurrency caps the requests in flight across every load sharing the source', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const server = await serve(async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return { body: {} };
+    });
+    const clock = realClock();
+    const loads = [0, 1].map(() =>
+      client({ base_url: server.url, max_concurrency: 2 }, clock, { shareKey: 'concurrency_test' }),
+    );
+    await Promise.all(
+      loads.flatMap((http) => Array.from({ length: 6 }, () => http.request({ method: 'GET', path: '/x' }))),
+    );
+    expect(server.requests).toHaveLength(12);
+    expect(peak).toBe(2);
+  });
+
   test('a 429 with Retry-After is waited out, and pauses every request of the source meanwhile', async () => {
     const clock = new ManualClock();
     const server = await serve(({ n }) =>
