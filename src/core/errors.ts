@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'CIRCUIT_OPEN'
   | 'PAGINATION'
+  | 'TEMPLATE'
+  | 'GRAPHQL'
   | 'SELECTOR'
   | 'CAST'
   | 'SCHEMA_CONTRACT'

@@ -1,8 +1,7 @@
 import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type ErrorCode, toRestlakeError } from '../core/errors.js';
-import type { TemplateVars } from '../core/template.js';
-import { fetchPages } from '../extract/pages.js';
+import { extractPages, planLoadWindows } from '../extract/load-pages.js';
 import { HttpClient, type HttpResponse } from '../http/client.js';
 import { type Diagnosis, diagnose } from '../http/diagnose.js';
 import { rateLimitHeaders } from '../http/server-signals.js';
@@ -82,7 +81,7 @@ export async function checkPipeline(config: PipelineConfig, clock: Clock = syste
     }
     const probes: Probe[] = [];
     for (const resource of config.resources) {
-      probes.push(await probe(resource.name, () => firstPage(resource, client, clock)));
+      probes.push(await probe(resource.name, () => firstPage(config, resource, client, clock)));
     }
     return probes;
   } finally {
@@ -90,14 +89,26 @@ export async function checkPipeline(config: PipelineConfig, clock: Clock = syste
   }
 }
 
-/** Fetches a resource's first page and counts its records. */
-async function firstPage(resource: ResourceConfig, client: HttpClient, clock: Clock): Promise<number> {
+/** Fetches a resource's first page (of its latest window; of its first parent record's stream) and counts its records. */
+async function firstPage(
+  config: PipelineConfig,
+  resource: ResourceConfig,
+  client: HttpClient,
+  clock: Clock,
+): Promise<number> {
   const end = clock.now();
-  const start = resource.incremental
-    ? new Date(Math.max(Date.parse(resource.incremental.start), end.getTime() - CHECK_WINDOW_MS))
-    : new Date(end.getTime() - CHECK_WINDOW_MS);
-  const vars: TemplateVars = { 'window.start': start.toISOString(), 'window.end': end.toISOString() };
-  const pages = fetchPages(resource, client, { vars, now: () => clock.now() });
+  const since = end.getTime() - CHECK_WINDOW_MS;
+  const start = new Date(
+    resource.incremental ? Math.max(Date.parse(resource.incremental.start), since) : since,
+  );
+  const timed = resource.incremental !== undefined || resource.window !== undefined;
+  const windows = planLoadWindows(resource, timed ? { start, end } : { start: null, end: null }).slice(-1);
+  const pages = extractPages(resource, client, {
+    windows,
+    parent: config.resources.find((r) => r.name === resource.parent),
+    maxConcurrency: 1,
+    now: () => clock.now(),
+  });
   try {
     const first = await pages.next();
     return first.done ? 0 : first.value.records.length;
