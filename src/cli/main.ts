@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeError, isRestlakeError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerQuery } from './commands/query.js';
 import { registerRebuild } from './commands/rebuild.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSampleApi } from './commands/sample-api.js';
 import { registerSchema } from './commands/schema.js';
@@ -34,8 +36,10 @@ const program = new Command('restlake')
 
 registerRun(program, setExit);
 registerValidate(program, setExit);
+registerCheck(program, setExit);
 registerSchema(program);
 registerInspect(program);
+registerReport(program);
 registerQuery(program);
 registerRebuild(program, setExit);
 registerDemo(program, setExit);

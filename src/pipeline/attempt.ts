@@ -28,6 +28,8 @@ export interface AttemptRecord {
   totalRows: number | null;
   http: { requests: number; retries: number; rateLimited: number; bytes: number };
   stats: LoadStats;
+  /** Runs after the audit row is written, whatever happened (a load saves its request log). */
+  afterAudit?: () => Promise<void>;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function settleAttempt(
       BytesFetched: http.bytes,
       ...auditCounts(attempt.stats),
     });
+    await attempt.afterAudit?.();
   }
   return {
     row,

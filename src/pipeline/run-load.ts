@@ -17,6 +17,7 @@ import { Normalizer } from '../normalize/normalizer.js';
 import { settleAttempt } from './attempt.js';
 import { batchPages, type LoadStats, newLoadStats } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
+import { saveRequestLog } from './request-log.js';
 import { loadSpec, tableOf } from './spec.js';
 
 export interface ProgressEvent {
@@ -106,7 +107,8 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
 
   if (claim.takenOverFrom)
     log.warn({ previousOwner: claim.takenOverFrom }, 'took over a load whose lease expired');
-  const client = new HttpClient(config.source, { clock: ctx.clock, logger: log });
+  // Keyed by config id: concurrent loads of one pipeline share its rate limit, circuit and tokens.
+  const client = new HttpClient(config.source, { clock: ctx.clock, logger: log, shareKey: config.id });
   try {
     if (!resource) {
       throw new RestlakeError(
@@ -147,6 +149,8 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     totalRows,
     http: client.stats,
     stats,
+    afterAudit: () =>
+      saveRequestLog(ctx.control, { ...row, RunId: runId, Attempt: row.AttemptCount }, client, log),
   });
 }
 
