@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { unknownPlaceholders } from '../core/template.js';
-import { destinationSchema } from './destination.js';
+import { controlSchema, destinationSchema } from './destination.js';
 import { identifier, nonEmpty } from './primitives.js';
 import { type ResourceConfig, resourceSchema } from './resource.js';
 import { sourceSchema } from './source.js';
@@ -30,6 +30,8 @@ export const pipelineSchema = z
       bronze_schema: 'bronze',
       bronze: true,
     }),
+    /** Where the control and audit tables live; the destination's own database when omitted. */
+    control: controlSchema.optional(),
     schedule: z
       .strictObject({
         /** Five- or six-field cron expression, evaluated in UTC: `0 2 * * *` is every day at 02:00 UTC. */
@@ -98,7 +100,7 @@ export type PipelineConfig = z.output<typeof pipelineSchema>;
 export type PipelineInput = z.input<typeof pipelineSchema>;
 export type { AuthConfig } from './auth.js';
 export type { ColumnConfig } from './columns.js';
-export type { DestinationConfig } from './destination.js';
+export type { ControlConfig, DestinationConfig, PostgresConnectionConfig } from './destination.js';
 export type { PaginatorConfig } from './paginator.js';
 export type { ResourceConfig, WriteDisposition } from './resource.js';
 export type { RetryConfig, SourceConfig } from './source.js';

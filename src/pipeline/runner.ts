@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadedPipeline } from '../config/load.js';
-import type { DestinationConfig, PipelineConfig } from '../config/schema.js';
+import type { ControlConfig, DestinationConfig, PipelineConfig } from '../config/schema.js';
 import { ControlStore } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { openDestination } from '../destinations/registry.js';
+import { openControlDatabase, openDestination } from '../destinations/registry.js';
 import type { Destination } from '../destinations/types.js';
 import { type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
 import { loadSpec } from './spec.js';
@@ -33,15 +33,28 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-/** Opens a destination (relative paths resolve against `baseDir`) and the control plane beside it. */
-export async function openWorkspace(config: DestinationConfig, baseDir: string): Promise<Workspace> {
+/**
+ * Opens a destination (relative paths resolve against `baseDir`) and the control plane: in the database
+ * `control` names, or beside the data when it is omitted.
+ */
+export async function openWorkspace(
+  config: DestinationConfig,
+  baseDir: string,
+  controlConfig?: ControlConfig,
+): Promise<Workspace> {
   const destination = await openDestination(config, baseDir);
-  try {
-    const control = new ControlStore(destination.sql());
-    await control.migrate();
-    return { destination, control, close: () => destination.close() };
-  } catch (error) {
+  let separate: Awaited<ReturnType<typeof openControlDatabase>> | undefined;
+  const close = async () => {
+    await separate?.close();
     await destination.close();
+  };
+  try {
+    if (controlConfig) separate = await openControlDatabase(controlConfig, baseDir);
+    const control = new ControlStore(separate?.sql ?? destination.sql());
+    await control.migrate();
+    return { destination, control, close };
+  } catch (error) {
+    await close();
     throw error;
   }
 }
@@ -53,7 +66,11 @@ export async function openWorkspace(config: DestinationConfig, baseDir: string):
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = {}): Promise<LoadOutcome[]> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const workspace = await openWorkspace(loaded.config.destination, dirname(loaded.file));
+  const workspace = await openWorkspace(
+    loaded.config.destination,
+    dirname(loaded.file),
+    loaded.config.control,
+  );
   try {
     const { config } = loaded;
     const { control, destination } = workspace;
@@ -89,8 +106,9 @@ async function drain(
         now: options.clock.now(),
         configIds: [config.id],
         maxIndexNo,
-        // One process per DuckDB file: a RUNNING load there that is not ours belongs to a process that died.
-        takeOverOthers: !workspace.destination.capabilities.multiProcess,
+        // A control plane in a DuckDB file admits one process: a RUNNING load there that is not ours belongs to
+        // a process that died.
+        takeOverOthers: !workspace.control.sql.dialect.multiProcess,
       });
       if (!claim) return;
       outcomes.push(

@@ -12,6 +12,10 @@ export interface SqlDialect {
   readonly name: string;
   /** Row locks that other sessions skip (`FOR UPDATE SKIP LOCKED`): claims by many workers at once. */
   readonly skipLocked: boolean;
+  /** Several processes may use the database at once; DuckDB admits one process per file. */
+  readonly multiProcess: boolean;
+  /** Run first in every migration transaction, to serialize processes that start at once (none: no need). */
+  readonly migrationLock?: string;
 }
 
 /** A connection (or pool) that runs parameterized SQL with `$1, $2, ...` placeholders. */
