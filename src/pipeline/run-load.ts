@@ -93,7 +93,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   const stop = (reason: RestlakeError) => aborter.abort(reason);
   ctx.signal?.addEventListener(
     'abort',
-    () => stop(new RestlakeError('CANCELLED', 'the load was cancelled')),
+    () => stop(new RestlakeError('CANCELLED', 'the load was stopped by its process and handed back')),
     { once: true },
   );
   const heartbeat = setInterval(
@@ -139,11 +139,17 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   }
   const httpStats = client.stats;
 
+  const stopping = error?.code === 'CANCELLED' && ctx.signal?.aborted === true;
   const status: AuditStatus = !error ? 'SUCCESS' : counts.committedBatches > 0 ? 'PARTIAL' : 'FAILED';
   const now = ctx.clock.now();
   const message = error ? redact(describeError(error)) : null;
   try {
-    if (error) {
+    if (error && stopping) {
+      // Stopped by its process (SIGTERM): the committed batches stay, the load goes back to PENDING for the
+      // next worker, which resumes from the checkpoint.
+      log.info({ batches: counts.committedBatches }, 'load handed back');
+      await ctx.control.release(row, ctx.owner, now);
+    } else if (error) {
       log.error({ code: error.code, err: message }, 'load failed');
       await ctx.control.fail(row, ctx.owner, message!, now);
     }

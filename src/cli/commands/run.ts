@@ -7,6 +7,7 @@ import type { LoadOutcome } from '../../pipeline/run-load.js';
 import { runPipeline } from '../../pipeline/runner.js';
 import { loggerFor } from '../context.js';
 import { EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
+import { parseDurationOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -20,6 +21,11 @@ export function registerRun(program: Command, setExit: (code: ExitCode) => void)
       'loads of one pipeline run at once (default: one per resource, up to 4)',
       parsePositive,
     )
+    .option(
+      '--lease <duration>',
+      'on a shared control plane, how long a load of a crashed run stays locked (default 5m)',
+      parseDurationOption,
+    )
     .addHelpText(
       'after',
       `
@@ -32,7 +38,7 @@ Exit codes: 0 every load succeeded, 2 bad pipeline file, 3 authentication failed
 Example:
   restlake run pipelines/customers.yaml`,
     )
-    .action(async (files: string[], options: { concurrency?: number }, command: Command) => {
+    .action(async (files: string[], options: { concurrency?: number; lease?: number }, command: Command) => {
       // Validate every file before running any, so a typo in the third file does not leave two loads done.
       const pipelines = files.map((file) => loadPipelineFile(file));
       const progress = terminalProgress();
@@ -43,6 +49,7 @@ Example:
           ...(await runPipeline(loaded, {
             logger,
             ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+            ...(options.lease ? { leaseMs: options.lease } : {}),
             ...(progress ? { onProgress: progress } : {}),
           })),
         );
@@ -70,7 +77,7 @@ export function summary(outcomes: readonly LoadOutcome[]): string {
   return formatTable(Object.keys(rows[0]!), rows, 100);
 }
 
-function worstExit(outcomes: readonly LoadOutcome[]): ExitCode {
+export function worstExit(outcomes: readonly LoadOutcome[]): ExitCode {
   const codes = outcomes.filter((o) => o.error).map((o) => exitCodeFor(o.error!.code));
   if (codes.length === 0) return EXIT.ok;
   // A load that failed for an ordinary reason (4) outranks the specific classes, which may be partial.

@@ -55,11 +55,74 @@ export function databaseName(config: PostgresConnectionConfig): string {
   }
 }
 
+/** A shared pool: released by each user; ended when the last one lets go. */
+export interface PoolHandle {
+  pool: Pool;
+  release(): Promise<void>;
+}
+
+interface Entry {
+  pool: Promise<Pool>;
+  users: number;
+}
+
+// Destinations in different schemas of one server, and a control plane beside them, share one pool per process:
+// a worker with many pipeline files must not open a pool (and its connections) per file.
+const pools = new Map<string, Entry>();
+
+const CONNECTION_KEYS = [
+  'url',
+  'host',
+  'port',
+  'database',
+  'user',
+  'password',
+  'ssl',
+  'statement_timeout',
+  'pool_size',
+] as const satisfies readonly (keyof PostgresConnectionConfig)[];
+
+/** Same connection settings, same pool (a destination's schema and bronze options play no part). */
+function poolKey(config: PostgresConnectionConfig): string {
+  return JSON.stringify(CONNECTION_KEYS.map((key) => config[key] ?? null));
+}
+
 /**
- * A pool of connections, checked by one round trip so that a wrong host or password fails here (exit 5), before
- * any load is claimed. Every session runs in UTC with the configured statement timeout.
+ * The pool of a connection config, opened on first use and checked by one round trip so that a wrong host or
+ * password fails here (exit 5), before any load is claimed.
  */
-export async function openPool(config: PostgresConnectionConfig): Promise<Pool> {
+export async function acquirePool(config: PostgresConnectionConfig): Promise<PoolHandle> {
+  const key = poolKey(config);
+  let entry = pools.get(key);
+  if (!entry) {
+    entry = { pool: openPool(config), users: 0 };
+    pools.set(key, entry);
+  }
+  entry.users++;
+  let pool: Pool;
+  try {
+    pool = await entry.pool;
+  } catch (error) {
+    if (--entry.users === 0) pools.delete(key);
+    throw error;
+  }
+  let released = false;
+  const current = entry;
+  return {
+    pool,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--current.users === 0) {
+        pools.delete(key);
+        await pool.end();
+      }
+    },
+  };
+}
+
+/** Every session runs in UTC with the configured statement timeout. */
+async function openPool(config: PostgresConnectionConfig): Promise<Pool> {
   const pg = (await import('pg')).default;
   registerUrlSecret(config.url);
   registerSecret(config.password);

@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import type { DestinationConfig, PostgresConnectionConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
 import type { SqlClient } from '../sql/client.js';
@@ -6,7 +5,7 @@ import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
 import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
-import { databaseName, openPool } from './connection.js';
+import { acquirePool, databaseName, type PoolHandle } from './connection.js';
 import { copyStage } from './copy.js';
 import { PgSqlClient, type PgTransaction } from './sql-client.js';
 import { postgresTypes } from './types.js';
@@ -31,19 +30,19 @@ export class PostgresDestination implements Destination {
   readonly catalog: string;
   readonly schema: string;
   readonly #config: Config;
-  readonly #pool: Pool;
+  readonly #pool: PoolHandle;
   readonly #sql: PgSqlClient;
 
-  private constructor(config: Config, pool: Pool) {
+  private constructor(config: Config, pool: PoolHandle) {
     this.#config = config;
     this.#pool = pool;
-    this.#sql = new PgSqlClient(pool);
+    this.#sql = new PgSqlClient(pool.pool);
     this.catalog = databaseName(config);
     this.schema = config.schema;
   }
 
   static async open(config: Config): Promise<PostgresDestination> {
-    const destination = new PostgresDestination(config, await openPool(config));
+    const destination = new PostgresDestination(config, await acquirePool(config));
     try {
       await migrate(destination.#sql, DESTINATION_MIGRATIONS, 'destination');
       await ensureSchemas(destination.#sql, [config.schema, config.bronze_schema]);
@@ -73,7 +72,7 @@ export class PostgresDestination implements Destination {
 
   async query(text: string): Promise<QueryResult> {
     try {
-      const result = await this.#pool.query(text);
+      const result = await this.#pool.pool.query(text);
       // A multi-statement text gives one result per statement: show the last, as psql does.
       const last = Array.isArray(result) ? result.at(-1) : result;
       return { columns: last?.fields?.map((f: { name: string }) => f.name) ?? [], rows: last?.rows ?? [] };
@@ -83,12 +82,12 @@ export class PostgresDestination implements Destination {
   }
 
   async close(): Promise<void> {
-    if (!this.#pool.ended) await this.#pool.end();
+    await this.#pool.release();
   }
 }
 
 /** A PostgreSQL database holding only the control plane (`control: { type: postgres, ... }`). */
 export async function openPostgresControl(config: PostgresConnectionConfig): Promise<ControlDatabase> {
-  const pool = await openPool(config);
-  return { sql: new PgSqlClient(pool), close: async () => (pool.ended ? undefined : pool.end()) };
+  const handle = await acquirePool(config);
+  return { sql: new PgSqlClient(handle.pool), close: () => handle.release() };
 }

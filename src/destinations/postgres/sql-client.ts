@@ -7,7 +7,7 @@ export const postgresDialect: SqlDialect = {
   skipLocked: true,
   multiProcess: true,
   // Transaction-scoped: released at COMMIT or ROLLBACK, and by the server if this process dies.
-  migrationLock: `SELECT pg_advisory_xact_lock(hashtext('restlake.migrations'))`,
+  transactionLock: 'SELECT pg_advisory_xact_lock(hashtext($1))',
 };
 
 // Class 08 (connection exception) and 57P0x (the server shut the session down, e.g. pg_terminate_backend).

@@ -14,8 +14,11 @@ export interface SqlDialect {
   readonly skipLocked: boolean;
   /** Several processes may use the database at once; DuckDB admits one process per file. */
   readonly multiProcess: boolean;
-  /** Run first in every migration transaction, to serialize processes that start at once (none: no need). */
-  readonly migrationLock?: string;
+  /**
+   * A statement taking a lock on the text key `$1` until the transaction ends, to serialize processes doing the
+   * same thing at once (migrations, planning one resource); absent where one process has the database.
+   */
+  readonly transactionLock?: string;
 }
 
 /** A connection (or pool) that runs parameterized SQL with `$1, $2, ...` placeholders. */

@@ -8,16 +8,27 @@ export interface Migration {
 }
 
 /**
- * Runs `fn` in a transaction that holds the database's migration lock (`dialect.migrationLock`; PostgreSQL: a
- * transaction-scoped advisory lock), so processes starting at once create and upgrade tables one after the
- * other: `CREATE ... IF NOT EXISTS` alone races on PostgreSQL. DuckDB has one process per file and no lock.
+ * Runs `fn` in one transaction holding the lock on `key` (`dialect.transactionLock`; PostgreSQL: a
+ * transaction-scoped advisory lock), so that processes doing the same thing at once take turns. DuckDB has one
+ * process per file and needs none.
  */
-export async function underMigrationLock<T>(sql: SqlClient, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+export async function withLock<T>(
+  sql: SqlClient,
+  key: string,
+  fn: (tx: SqlClient) => Promise<T>,
+): Promise<T> {
   return sql.transaction(async (tx) => {
-    if (sql.dialect.migrationLock) await tx.execute(sql.dialect.migrationLock);
+    if (sql.dialect.transactionLock) await tx.query(sql.dialect.transactionLock, [key]);
     return fn(tx);
   });
 }
+
+/**
+ * Migrations and schema creation take turns across processes: `CREATE ... IF NOT EXISTS` alone races on
+ * PostgreSQL when several workers start against a fresh database at once.
+ */
+const underMigrationLock = <T>(sql: SqlClient, fn: (tx: SqlClient) => Promise<T>) =>
+  withLock(sql, 'restlake.migrations', fn);
 
 /** Creates schemas that may not exist yet, safely when several processes start at once. */
 export async function ensureSchemas(sql: SqlClient, schemas: Iterable<string>): Promise<void> {
