@@ -21,7 +21,8 @@ export interface BronzePage {
   request: string;
   status: number;
   fetchedAt: Date;
-  body: string;
+  /** The raw response; null when there was none (204 No Content). */
+  body: string | null;
   bytes: number;
 }
 

@@ -168,13 +168,14 @@ export class HttpClient {
       }
       let parsed: unknown;
       try {
-        parsed = text.length === 0 ? null : JSON.parse(text);
+        // 204 No Content is an empty page; an empty 200 is a truncated answer, which must not end the stream.
+        parsed = status === 204 ? null : JSON.parse(text);
       } catch {
         return {
           ok: false,
           error: new HttpError(
             'HTTP_BAD_BODY',
-            `${request.method} ${shownUrl} answered ${status} with a body that is not JSON${describeBody(text)}`,
+            `${request.method} ${shownUrl} answered ${status} with ${text.length === 0 ? 'an empty body' : `a body that is not JSON${describeBody(text)}`}`,
             { status, kind: 'retry', context: { ...context, status } },
           ),
         };

@@ -62,7 +62,7 @@ export async function* batchPages(
         request: redact(JSON.stringify(page.request)),
         status: page.status,
         fetchedAt: page.fetchedAt,
-        body: redact(page.text),
+        body: page.text === '' ? null : redact(page.text),
         bytes: page.bytes,
       });
     }

@@ -1,9 +1,13 @@
-import { basename, extname, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DestinationConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
-import type { Column, RowSet } from '../../normalize/types.js';
-import { quoteIdent, type SqlClient } from '../sql/client.js';
+import type { RowSet } from '../../normalize/types.js';
+import { quoteIdent, quoteLiteral, type SqlClient } from '../sql/client.js';
+import { csvChunks } from '../sql/csv.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
@@ -14,30 +18,27 @@ import { duckdbTypes } from './types.js';
 
 type Config = Extract<DestinationConfig, { type: 'duckdb' }>;
 
-/** Text columns for the appender: the database casts them to the target's types in one set-based statement. */
-function stageSql(name: string, columns: readonly Column[]): string {
-  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} (_rl_seq INTEGER, ${columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')})`;
-}
-
 const driver: SqlDriver = {
   types: duckdbTypes,
   async stage(tx, name, columns, rows: RowSet['rows']) {
-    const connection = (tx as DuckDbSqlClient).connection;
-    await connection.run(stageSql(name, columns));
-    const appender = await connection.createAppender(name, 'main', 'temp');
-    const width = columns.length;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      appender.appendInteger(i);
-      for (let j = 0; j < width; j++) {
-        const value = row[j];
-        if (value === null || value === undefined) appender.appendNull();
-        else appender.appendVarchar(typeof value === 'string' ? value : String(value));
-      }
-      appender.endRow();
+    // DuckDB parses a CSV file in native code, many times faster than one appender call per value.
+    const file = join(tmpdir(), `restlake-${process.pid}-${randomUUID()}.csv`);
+    const fd = openSync(file, 'w');
+    try {
+      for (const chunk of csvChunks(rows, columns.length)) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
     }
-    appender.flushSync();
-    appender.closeSync();
+    try {
+      const types = [`'_rl_seq': 'INTEGER'`, ...columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`)];
+      await tx.execute(
+        `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM read_csv(${quoteLiteral(file)},
+           header = false, auto_detect = false, quote = '"', escape = '"', allow_quoted_nulls = false,
+           columns = {${types.join(', ')}})`,
+      );
+    } finally {
+      unlinkSync(file);
+    }
   },
   tempTableAs: (name, select) => `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS ${select}`,
   dropTemp: (name) => `DROP TABLE IF EXISTS temp.main.${quoteIdent(name)}`,
@@ -45,7 +46,7 @@ const driver: SqlDriver = {
 
 /**
  * The embedded default: one DuckDB file holding bronze, silver, and (unless configured elsewhere) the control
- * plane. DuckDB transactions cover appender writes, so a batch and its checkpoint commit together.
+ * plane. One DuckDB transaction covers a batch's staged rows, its writes and its checkpoint.
  */
 export class DuckDbDestination implements Destination {
   readonly type = 'duckdb';

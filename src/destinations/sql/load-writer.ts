@@ -11,7 +11,7 @@ import { writeStaged } from './write.js';
  */
 export interface SqlDriver {
   types: SqlTypeMap;
-  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding `rows`, in the open transaction. */
+  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding `rows`, in the open transaction (bulk: CSV, COPY). */
   stage(tx: SqlClient, name: string, columns: readonly Column[], rows: RowSet['rows']): Promise<void>;
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
