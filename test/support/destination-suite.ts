@@ -173,6 +173,41 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
       expect(row).toEqual({ u: 'u1', oid: 1, w: tricky, c: true });
     });
 
+    test('fencing: a writer whose load another process advanced cannot commit its batch', async () => {
+      const destination = dut.destination(++n);
+      const schema = dut.schema(n);
+      await withWorkspace(destination, tmp.dir, async (ws) => {
+        const target = {
+          loadKey: 'fenced/items/1',
+          disposition: 'append' as const,
+          tables: ['items'],
+          bronzeTable: undefined,
+          metadata: [],
+        };
+        const batch = (id: number, checkpoint: string) => ({
+          pages: [],
+          rowSets: [
+            {
+              table: { name: 'items', columns: [{ name: 'id', type: 'bigint' as const }], primaryKey: [] },
+              rows: [[id]],
+            },
+          ],
+          checkpoint,
+        });
+        const paused = await ws.destination.openLoad(target);
+        const rescuer = await ws.destination.openLoad(target);
+        expect(await paused.readCheckpoint()).toBeUndefined();
+        expect(await rescuer.readCheckpoint()).toBeUndefined();
+        await rescuer.write(batch(1, 'page 1'));
+        await expect(paused.write(batch(1, 'page 1 again'))).rejects.toThrow(/advanced by another process/);
+        await rescuer.write(batch(2, 'page 2'));
+        expect(await rescuer.finish('done')).toEqual({ items: 2 });
+        expect(await rows(ws, `SELECT id FROM ${schema}.items ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+        await paused.close();
+        await rescuer.close();
+      });
+    });
+
     test('a failing page leaves a replace table as it was; the rerun resumes and swaps', async () => {
       const p = pipeline({ name: 'safe', write: 'replace' }, { batch_size: 1 });
       serve([{ id: 1 }], [{ id: 2 }]);
