@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoadedPipeline } from '../config/load.js';
 import type { ControlRow } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { describeError, isRestlakeError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type ControlGroup, type Fleet, openFleet } from './fleet.js';
 import { type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
@@ -94,13 +95,20 @@ export async function runWorker(
     );
     const slot = async () => {
       while (!options.signal?.aborted) {
-        const outcome = await claimAndRun(fleet, { ...options, clock, logger, leaseMs });
-        if (outcome) {
-          outcomes.push(outcome);
-          options.onOutcome?.(outcome);
-          continue;
+        try {
+          const outcome = await claimAndRun(fleet, { ...options, clock, logger, leaseMs });
+          if (outcome) {
+            outcomes.push(outcome);
+            options.onOutcome?.(outcome);
+            continue;
+          }
+          if (options.exitWhenIdle && (await idle(fleet.groups, clock))) return;
+        } catch (error) {
+          // A control plane that is briefly unreachable (a restart, a failover) must not end a long-running
+          // worker: a load it could not record stays RUNNING until its lease expires, and is taken over.
+          if (!isRestlakeError(error) || error.kind !== 'retry') throw error;
+          logger.warn({ err: describeError(error) }, 'control plane unavailable; trying again');
         }
-        if (options.exitWhenIdle && (await idle(fleet.groups, clock))) return;
         await clock.sleep(pollMs, options.signal).catch(() => {});
       }
     };

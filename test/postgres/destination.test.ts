@@ -230,6 +230,37 @@ describePg('PostgreSQL destination', () => {
     }
   });
 
+  test('discrete connection fields with the password from the environment; the password goes nowhere', async () => {
+    apis.set('/discrete', { total: 5, perPage: 10 });
+    process.env.RL_TEST_PG_PASSWORD = 'pg-pass-31415926';
+    const yaml = {
+      ...pipeline('discrete'),
+      destination: {
+        type: 'postgres',
+        host: '127.0.0.1',
+        port: 5432,
+        database: db.name,
+        user: db.user,
+        password: '${env:RL_TEST_PG_PASSWORD}',
+        statement_timeout: '30s',
+        pool_size: 2,
+        schema: 'discrete',
+      },
+    };
+    const [outcome] = await runYaml(tmp.dir, yaml);
+    expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 5 });
+    const [load] = await db.query(
+      `SELECT TargetCatalog AS catalog, TargetSchema AS schema FROM metadata.api_control_table WHERE ConfigId = 'discrete' LIMIT 1`,
+    );
+    expect(load).toEqual({ catalog: db.name, schema: 'discrete' });
+    const everything = JSON.stringify(
+      await db.query(
+        `SELECT (SELECT json_agg(c) FROM metadata.api_control_table c) AS control, (SELECT json_agg(a) FROM metadata.api_audit_table a) AS audit`,
+      ),
+    );
+    expect(everything).not.toContain('pg-pass-31415926');
+  });
+
   test('an unreachable server exits 5 naming the host, never the password', async () => {
     const file = writePipeline(tmp.dir, 'unreachable.yaml', {
       ...pipeline('unreachable'),

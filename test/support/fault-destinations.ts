@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type FreshDatabase, freshDatabase, pgSkip } from './pg.js';
 import { tempDir } from './workspace.js';
 
 /**
@@ -13,6 +14,8 @@ export interface FaultDestination {
   prepare(id: string): Promise<Record<string, unknown>>;
   /** Reads `main.items` (or the target's schema) with timestamps as ISO text. */
   selectItems(target: Record<string, unknown>): string;
+  /** Drops what `prepare` made outside the test's temporary folder. */
+  cleanup?(): Promise<void>;
 }
 
 const tmp = tempDir('restlake-faults-');
@@ -26,6 +29,21 @@ const duckdb: FaultDestination = {
        profile__tier, profile__score FROM main.items`,
 };
 
+// One fresh database for the whole suite (created on first use), a schema per pipeline.
+let database: Promise<FreshDatabase> | undefined;
+const postgres: FaultDestination = {
+  name: 'postgres',
+  skip: pgSkip,
+  prepare: async (id) => {
+    database ??= freshDatabase();
+    return { type: 'postgres', url: (await database).url, schema: id };
+  },
+  selectItems: (target) =>
+    `SELECT id, name, amount, version, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
+       tags, profile__tier, profile__score FROM ${String(target.schema)}.items`,
+  cleanup: async () => (await database)?.drop(),
+};
+
 export function faultDestinations(): FaultDestination[] {
-  return [duckdb];
+  return [duckdb, postgres];
 }

@@ -32,6 +32,9 @@ if (!admin) {
   process.stderr.write(`\n[restlake tests] SKIPPING PostgreSQL tests: ${message}\n`);
 }
 
+/** Why PostgreSQL tests are skipped, or false when the server answers. */
+export const pgSkip: string | false = admin ? false : 'PostgreSQL is not reachable';
+
 /** `describe` that runs only when the local PostgreSQL answers (and fails the file when it must). */
 export function describePg(name: string, fn: () => void): void {
   describe.skipIf(!admin)(name, fn);
