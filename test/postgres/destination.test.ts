@@ -104,6 +104,20 @@ describePg('PostgreSQL destination', () => {
       { configid: 'bulk', loadtype: 'FULL_LOAD', loadstatus: 'SUCCESS' },
       { configid: 'bulk', loadtype: 'FULL_LOAD', loadstatus: 'PENDING' },
     ]);
+    const status = await cli(['status', 'bulk', '-f', 'bulk.yaml'], { cwd: tmp.dir });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/bulk\s+items\s+FULL_LOAD\s+SUCCESS/);
+    const query = await cli(
+      [
+        'query',
+        '-f',
+        'bulk.yaml',
+        '--json',
+        'SELECT ConfigId, count(*) AS n FROM metadata.api_control_table GROUP BY 1',
+      ],
+      { cwd: tmp.dir },
+    );
+    expect(query.stdout.trim()).toBe('{"configid":"bulk","n":2}');
   });
 
   test('data and checkpoint commit together: SIGKILL between batches, the rerun has exactly the expected rows', async () => {
