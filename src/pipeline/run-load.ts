@@ -144,7 +144,10 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   const now = ctx.clock.now();
   const message = error ? redact(describeError(error)) : null;
   try {
-    if (error && stopping) {
+    if (error?.code === 'LEASE_HELD') {
+      // Another worker took the load over (this one paused past its lease): the row is theirs to finish.
+      log.warn({ err: message }, 'load taken over by another worker; leaving it to them');
+    } else if (error && stopping) {
       // Stopped by its process (SIGTERM): the committed batches stay, the load goes back to PENDING for the
       // next worker, which resumes from the checkpoint.
       log.info({ batches: counts.committedBatches }, 'load handed back');

@@ -7,7 +7,7 @@ import type { LoadOutcome } from '../../pipeline/run-load.js';
 import { runPipeline } from '../../pipeline/runner.js';
 import { loggerFor } from '../context.js';
 import { EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
-import { parseDurationOption } from '../options.js';
+import { parseDurationOption, stopOnSignals } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -30,7 +30,8 @@ export function registerRun(program: Command, setExit: (code: ExitCode) => void)
       'after',
       `
 A new resource starts with a FULL_LOAD; a FAILED load is run again from its last checkpoint (no rows are
-fetched twice); an incremental resource continues from its high-water mark.
+fetched twice); an incremental resource continues from its high-water mark. Ctrl-C or SIGTERM commits the
+batch in flight and hands the load back (PENDING) for the next run (exit 4); a second one exits at once.
 
 Exit codes: 0 every load succeeded, 2 bad pipeline file, 3 authentication failed, 4 a load failed,
 5 the destination could not be opened.
@@ -44,15 +45,22 @@ Example:
       const progress = terminalProgress();
       const logger = loggerFor(command, progress ? 'warn' : 'info');
       const outcomes: LoadOutcome[] = [];
-      for (const loaded of pipelines) {
-        outcomes.push(
-          ...(await runPipeline(loaded, {
-            logger,
-            ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-            ...(options.lease ? { leaseMs: options.lease } : {}),
-            ...(progress ? { onProgress: progress } : {}),
-          })),
-        );
+      const stop = stopOnSignals(logger);
+      try {
+        for (const loaded of pipelines) {
+          if (stop.signal.aborted) break;
+          outcomes.push(
+            ...(await runPipeline(loaded, {
+              logger,
+              signal: stop.signal,
+              ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+              ...(options.lease ? { leaseMs: options.lease } : {}),
+              ...(progress ? { onProgress: progress } : {}),
+            })),
+          );
+        }
+      } finally {
+        stop.dispose();
       }
       process.stdout.write(`${summary(outcomes)}\n`);
       setExit(worstExit(outcomes));

@@ -4,7 +4,7 @@ import type { LoadOutcome } from '../../pipeline/run-load.js';
 import { DEFAULT_POLL_MS, DEFAULT_WORKER_LEASE_MS, runWorker } from '../../pipeline/worker.js';
 import { loggerFor } from '../context.js';
 import type { ExitCode } from '../exit-codes.js';
-import { parseDurationOption } from '../options.js';
+import { parseDurationOption, stopOnSignals } from '../options.js';
 import { parsePositive, summary, worstExit } from './run.js';
 
 export function registerWorker(program: Command, setExit: (code: ExitCode) => void): void {
@@ -52,14 +52,7 @@ Examples:
       ) => {
         const pipelines = loadPipelines(paths);
         const logger = loggerFor(command);
-        const stop = new AbortController();
-        const onSignal = (signal: NodeJS.Signals) => {
-          logger.info({ signal }, 'stopping: committing the current batches and handing the loads back');
-          stop.abort();
-        };
-        // `once`: a second signal gets the default behaviour and ends the process at once.
-        process.once('SIGTERM', onSignal);
-        process.once('SIGINT', onSignal);
+        const stop = stopOnSignals(logger);
         let outcomes: LoadOutcome[];
         try {
           outcomes = await runWorker(pipelines, {
@@ -71,8 +64,7 @@ Examples:
             logger,
           });
         } finally {
-          process.removeListener('SIGTERM', onSignal);
-          process.removeListener('SIGINT', onSignal);
+          stop.dispose();
         }
         if (outcomes.length > 0) process.stdout.write(`${summary(outcomes)}\n`);
         // A load handed back on a signal is not a failure.
