@@ -294,6 +294,7 @@ export class ControlStore {
         params,
       );
       if (!candidate) return undefined;
+      if (candidate.LoadStatus === 'RUNNING') await this.#auditAbandoned(tx, candidate, options.owner, now);
       const [row] = await tx.query<ControlRow>(
         `UPDATE ${CONTROL} SET LoadStatus = 'RUNNING', LeaseOwner = $2, LeaseExpiresAt = CAST($3 AS TIMESTAMPTZ),
            LastJobRunId = $4, AttemptCount = AttemptCount + 1, LastUpdatedTime = CAST($5 AS TIMESTAMPTZ),
@@ -407,6 +408,34 @@ export class ControlStore {
       'LEASE_HELD',
       `load ${indexNo} is held by ${current.LeaseOwner ?? 'nobody'}, not by this process; its lease was taken over`,
       { kind: 'fatal' },
+    );
+  }
+
+  /**
+   * A process that dies mid-load writes no audit row of its own; the claim that takes its load over writes one
+   * for it, in the same transaction, so the audit table shows every attempt.
+   */
+  async #auditAbandoned(
+    tx: SqlClient,
+    candidate: { IndexNo: number; LeaseOwner: string | null },
+    owner: string,
+    now: Date,
+  ): Promise<void> {
+    const previous = candidate.LeaseOwner ?? 'unknown';
+    await tx.execute(
+      `INSERT INTO metadata.api_audit_table (IndexNo, ConfigId, ResourceName, APIName, APIEndpoint, LoadType,
+         TargetCatalog, TargetSchema, TargetTable, RunId, Attempt, LoadStatus, ErrorMessage, LoadStartTime,
+         LoadEndTime, RunDuration, LoggedAt, LoadedBy)
+       SELECT IndexNo, ConfigId, ResourceName, APIName, APIEndpoint, LoadType, TargetCatalog, TargetSchema,
+         TargetTable, LastJobRunId, AttemptCount, CASE WHEN Checkpoint IS NULL THEN 'FAILED' ELSE 'PARTIAL' END,
+         $2, LastUpdatedTime, CAST($3 AS TIMESTAMPTZ), NULL, CAST($3 AS TIMESTAMPTZ), $4
+       FROM ${CONTROL} WHERE IndexNo = $1`,
+      [
+        candidate.IndexNo,
+        `the process running this attempt (${previous}) stopped without finishing it (killed, crashed, or its lease expired); taken over by ${owner}`,
+        ts(now),
+        previous,
+      ],
     );
   }
 

@@ -63,6 +63,8 @@ export interface LoadWriter {
   write(batch: Batch): Promise<BatchResult>;
   /** Completes the load (a replace swaps its staging table in) and returns each table's total row count. */
   finish(checkpoint: string): Promise<Record<string, number>>;
+  /** Each table's row count, for a load whose `finish` already committed before its process died. */
+  totals(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 

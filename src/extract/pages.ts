@@ -1,4 +1,5 @@
 import type { ResourceConfig } from '../config/schema.js';
+import { failpoint } from '../core/failpoint.js';
 import { renderString, renderValue, type TemplateVars } from '../core/template.js';
 import type { HttpClient } from '../http/client.js';
 import { createPaginator, type PaginatorState } from './paginators/index.js';
@@ -71,6 +72,7 @@ export async function* fetchPages(
       headers: response.headers,
       recordCount: records.length,
     });
+    failpoint('page.fetched');
     yield {
       index,
       url: response.url,

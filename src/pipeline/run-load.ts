@@ -4,6 +4,7 @@ import type { AuditStatus } from '../control/state-machine.js';
 import type { Claim, ControlRow, ControlStore } from '../control/store.js';
 import type { Clock } from '../core/clock.js';
 import { describeError, RestlakeError, toRestlakeError } from '../core/errors.js';
+import { failpoint } from '../core/failpoint.js';
 import type { Logger } from '../core/logger.js';
 import { prefetch } from '../core/prefetch.js';
 import { redact } from '../core/redact.js';
@@ -21,6 +22,8 @@ interface Checkpoint {
   stream: StreamPosition;
   /** High-water mark so far (ISO), for incremental resources. */
   mark: string | null;
+  /** The load's data is complete and swapped in: a rerun (after a crash before SUCCESS) only records it. */
+  finished?: boolean;
 }
 
 export interface ProgressEvent {
@@ -129,6 +132,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     await ctx.control.describe(row.IndexNo, spec);
     const result = await extractAndLoad(config, resource, row, client, ctx, counts, aborter.signal, runId);
     totalRows = result.totalRows;
+    failpoint('load.finished');
     await ctx.control.succeed(row, ctx.owner, spec, result.mark, ctx.clock.now());
     log.info({ rows: counts.targetRows, pages: counts.pages }, 'load succeeded');
   } catch (caught) {
@@ -225,6 +229,10 @@ async function extractAndLoad(
   });
   try {
     const saved = parseCheckpoint(await writer.readCheckpoint());
+    if (saved?.finished) {
+      const totals = await writer.totals();
+      return { totalRows: totals[table] ?? 0, mark: saved.mark ? new Date(saved.mark) : null };
+    }
     const initialMark = saved?.mark ? new Date(saved.mark) : row.LastLoadTime;
     const mark = resource.incremental
       ? new HighWaterMark(resource.incremental.cursor_field, initialMark)
@@ -278,12 +286,14 @@ async function extractAndLoad(
       });
       counts.targetRows += result.rows[table] ?? 0;
       counts.committedBatches++;
+      failpoint('batch.committed');
       await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, checkpoint);
     }
     signal.throwIfAborted();
     const final = JSON.stringify({
       stream: { pageIndex: position?.pageIndex ?? 0, paginator: position?.paginator ?? {}, done: true },
       mark: mark?.value()?.toISOString() ?? null,
+      finished: true,
     } satisfies Checkpoint);
     const totals = await writer.finish(final);
     progress(true);

@@ -153,6 +153,10 @@ describe('control store transitions', () => {
       expect(taken.takenOverFrom).toBe('crashed');
       expect(taken.row).toMatchObject({ LeaseOwner: 'w2', AttemptCount: 2 });
       await expect(ws.control.fail(taken.row, 'crashed', 'late', at(13))).rejects.toThrow(/held by w2/);
+      // The dead attempt wrote no audit row; the takeover wrote one for it.
+      const [abandoned] = await ws.control.audits('shop');
+      expect(abandoned).toMatchObject({ Attempt: 1, LoadStatus: 'FAILED', LoadedBy: 'crashed' });
+      expect(abandoned?.ErrorMessage).toMatch(/\(crashed\) stopped without finishing it.*taken over by w2/);
     }));
 
   test('transitions are idempotent: applying one twice changes nothing', () =>

@@ -13,7 +13,7 @@ export interface CliResult {
 /** Runs the built CLI as a user would: a child process, in `cwd`, with extra environment variables. */
 export function cli(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; killAfterMs?: number },
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -28,7 +28,15 @@ export function cli(
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A crash at a random moment: SIGKILL, as the OOM killer or a lost machine would.
+    const killer =
+      options.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 

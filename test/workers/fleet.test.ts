@@ -156,10 +156,14 @@ describePg('a fleet of workers sharing one PostgreSQL control plane', () => {
     expect(load).toEqual({ status: 'SUCCESS', attempts: 2 });
     expect(
       await db.query(
-        `SELECT LoadStatus AS status, Attempt AS attempt FROM metadata.api_audit_table WHERE ConfigId = 'killed'`,
+        `SELECT LoadStatus AS status, Attempt AS attempt, ErrorMessage LIKE '%taken over by%' AS taken
+         FROM metadata.api_audit_table WHERE ConfigId = 'killed' ORDER BY AuditId`,
       ),
-      'the killed attempt wrote no audit row; the rescuer wrote one',
-    ).toEqual([{ status: 'SUCCESS', attempt: 2 }]);
+      'the rescuer audits the killed attempt, then its own',
+    ).toEqual([
+      { status: 'PARTIAL', attempt: 1, taken: true },
+      { status: 'SUCCESS', attempt: 2, taken: null },
+    ]);
     expect(
       requestsFor('killed') - requestsBeforeTakeover,
       'the rescuer resumed after the committed pages instead of starting over',

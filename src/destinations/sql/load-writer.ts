@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RestlakeError } from '../../core/errors.js';
+import { failpoint } from '../../core/failpoint.js';
 import type { Column, RowSet } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
@@ -124,6 +125,7 @@ export class SqlLoadWriter implements LoadWriter {
           rows[rowSet.table.name] = await this.#writeRows(tx, rowSet);
         }
         await this.#saveCheckpoint(tx, batch.checkpoint);
+        failpoint('batch.committing');
         return { rows };
       });
       this.#checkpoint = batch.checkpoint;
@@ -189,28 +191,40 @@ export class SqlLoadWriter implements LoadWriter {
 
   async finish(checkpoint: string): Promise<Record<string, number>> {
     const totals = await this.#sql.transaction(async (tx) => {
-      const totals: Record<string, number> = {};
       for (const table of this.#target.tables) {
         const target = refSql(this.#silver(table));
-        let exists = (await readColumns(tx, this.#driver.types, this.#silver(table))).length > 0;
         if (this.#target.disposition === 'replace') {
           const staging = this.#silver(replaceStagingName(table));
           if ((await readColumns(tx, this.#driver.types, staging)).length > 0) {
             await tx.execute(`DROP TABLE IF EXISTS ${target}`);
+            failpoint('replace.swapping');
             await tx.execute(`ALTER TABLE ${refSql(staging)} RENAME TO ${quoteIdent(table)}`);
-            exists = true;
-          } else if (exists) {
+          } else if ((await readColumns(tx, this.#driver.types, this.#silver(table))).length > 0) {
             // The API returned no records: replacing with nothing leaves the table empty.
             await tx.execute(`DELETE FROM ${target}`);
           }
         }
-        const [count] = exists ? await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${target}`) : [];
-        totals[table] = Number(count?.n ?? 0);
       }
       await this.#saveCheckpoint(tx, checkpoint);
-      return totals;
+      return this.#count(tx);
     });
     this.#checkpoint = checkpoint;
+    return totals;
+  }
+
+  totals(): Promise<Record<string, number>> {
+    return this.#count(this.#sql);
+  }
+
+  async #count(sql: SqlClient): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    for (const table of this.#target.tables) {
+      const exists = (await readColumns(sql, this.#driver.types, this.#silver(table))).length > 0;
+      const [count] = exists
+        ? await sql.query<{ n: number }>(`SELECT count(*) AS n FROM ${refSql(this.#silver(table))}`)
+        : [];
+      totals[table] = Number(count?.n ?? 0);
+    }
     return totals;
   }
 
