@@ -152,6 +152,8 @@ export interface ClaimOptions {
    * process at a time (DuckDB), so any other owner has died.
    */
   takeOverOthers?: boolean;
+  /** Take over RUNNING loads of these owners whatever their lease says: processes known to have died. */
+  deadOwners?: readonly string[];
   /** Only loads planned up to this IndexNo: `run` does what was due when it started, not the loads it plans next. */
   maxIndexNo?: number;
 }
@@ -272,9 +274,12 @@ export class ControlStore {
     // Placeholders are created as they are used: both databases reject a parameter the SQL does not mention.
     let nowRef: string | undefined;
     const nowParam = () => (nowRef ??= `CAST(${param(ts(now))} AS TIMESTAMPTZ)`);
+    const dead = options.deadOwners?.length
+      ? ` OR LeaseOwner IN (${options.deadOwners.map(param).join(', ')})`
+      : '';
     const expired = options.takeOverOthers
       ? `LeaseOwner <> ${param(options.owner)}`
-      : `LeaseExpiresAt < ${nowParam()}`;
+      : `(LeaseExpiresAt < ${nowParam()}${dead})`;
     const filters: string[] = [`(LoadStatus = 'PENDING' OR (LoadStatus = 'RUNNING' AND ${expired}))`];
     if (options.configIds) {
       const list = options.configIds.map(param).join(', ');
@@ -461,6 +466,17 @@ export class ControlStore {
       [ts(now), ...configIds],
     );
     return Number(row?.n ?? 0);
+  }
+
+  /** The owners of RUNNING loads (of these configs), to find those that have died. */
+  async runningOwners(configIds: readonly string[]): Promise<string[]> {
+    if (configIds.length === 0) return [];
+    const rows = await this.sql.query<{ owner: string }>(
+      `SELECT DISTINCT LeaseOwner AS owner FROM ${CONTROL} WHERE LoadStatus = 'RUNNING' AND LeaseOwner IS NOT NULL
+       AND ConfigId IN (${configIds.map((_, i) => `$${i + 1}`).join(', ')})`,
+      [...configIds],
+    );
+    return rows.map((r) => r.owner);
   }
 
   /** The highest IndexNo so far (0 when there is no load yet). */

@@ -119,7 +119,10 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   heartbeat.unref();
 
   if (claim.takenOverFrom)
-    log.warn({ previousOwner: claim.takenOverFrom }, 'took over a load whose lease expired');
+    log.warn(
+      { previousOwner: claim.takenOverFrom },
+      'took over the load of a process that died or whose lease expired',
+    );
   const client = new HttpClient(config.source, { clock: ctx.clock, logger: log });
   try {
     if (!resource) {

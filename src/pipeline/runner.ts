@@ -24,6 +24,25 @@ export interface RunOptions {
 /** This process, as a lease owner: unique per process, readable in the control table. */
 export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+/**
+ * The owners among `owners` that were processes of this machine and no longer exist: their loads need not
+ * wait for their leases to expire. A process that merely looks gone (another PID namespace under the same host
+ * name) costs no duplicate: the checkpoint fence stops the slower of two writers.
+ */
+export function deadLocalOwners(owners: readonly string[]): string[] {
+  const host = hostname();
+  return owners.filter((owner) => {
+    const [ownerHost, pid] = owner.split(':');
+    if (ownerHost !== host || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  });
+}
+
 const DEFAULT_LEASE_MS = 5 * 60_000;
 
 /** The destination and control plane of one pipeline file, opened together and closed together. */
@@ -96,6 +115,7 @@ async function drain(
   const outcomes: LoadOutcome[] = [];
   const concurrency = Math.max(1, options.concurrency ?? Math.min(4, config.resources.length));
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const deadOwners = deadLocalOwners(await workspace.control.runningOwners([config.id]));
   const worker = async () => {
     for (;;) {
       if (options.signal?.aborted) return;
@@ -109,6 +129,7 @@ async function drain(
         // A control plane in a DuckDB file admits one process: a RUNNING load there that is not ours belongs to
         // a process that died.
         takeOverOthers: !workspace.control.sql.dialect.multiProcess,
+        deadOwners,
       });
       if (!claim) return;
       outcomes.push(

@@ -6,7 +6,7 @@ import { describeError, isRestlakeError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type ControlGroup, type Fleet, openFleet } from './fleet.js';
 import { type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
-import { PROCESS_OWNER } from './runner.js';
+import { deadLocalOwners, PROCESS_OWNER } from './runner.js';
 import { loadSpec } from './spec.js';
 
 export interface PlanOptions {
@@ -126,15 +126,18 @@ async function claimAndRun(
   options: WorkerOptions & { clock: Clock; logger: Logger; leaseMs: number },
 ): Promise<LoadOutcome | undefined> {
   for (const group of fleet.groups) {
+    const configIds = [...group.pipelines.keys()];
     const claim = await group.control.claim({
       owner: PROCESS_OWNER,
       runId: randomUUID(),
       leaseMs: options.leaseMs,
       now: options.clock.now(),
-      configIds: [...group.pipelines.keys()],
+      configIds,
       dueOnly: true,
       // A control plane in a DuckDB file admits this process alone: any other owner has died.
       takeOverOthers: !group.control.sql.dialect.multiProcess,
+      // A worker restarted on the same machine (systemd, a crash loop) resumes its predecessor's load at once.
+      deadOwners: deadLocalOwners(await group.control.runningOwners(configIds)),
     });
     if (!claim) continue;
     const pipeline = group.pipelines.get(claim.row.ConfigId)!;

@@ -29,19 +29,23 @@ const duckdb: FaultDestination = {
        profile__tier, profile__score FROM main.items`,
 };
 
-// One fresh database for the whole suite (created on first use), a schema per pipeline.
-let database: Promise<FreshDatabase> | undefined;
+// A fresh database per pipeline (silver in `main`, as on DuckDB): control rows, checkpoints and tables of one
+// trial never meet another's.
+const databases: Promise<FreshDatabase>[] = [];
 const postgres: FaultDestination = {
   name: 'postgres',
   skip: pgSkip,
-  prepare: async (id) => {
-    database ??= freshDatabase();
-    return { type: 'postgres', url: (await database).url, schema: id };
+  prepare: async (_id) => {
+    const database = freshDatabase();
+    databases.push(database);
+    return { type: 'postgres', url: (await database).url, schema: 'main' };
   },
-  selectItems: (target) =>
+  selectItems: () =>
     `SELECT id, name, amount, version, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
-       tags, profile__tier, profile__score FROM ${String(target.schema)}.items`,
-  cleanup: async () => (await database)?.drop(),
+       tags, profile__tier, profile__score FROM main.items`,
+  cleanup: async () => {
+    for (const database of databases.splice(0)) await (await database).drop();
+  },
 };
 
 export function faultDestinations(): FaultDestination[] {

@@ -140,14 +140,27 @@ describePg('a fleet of workers sharing one PostgreSQL control plane', () => {
     await checkpointed('killed');
     doomed.child.kill('SIGKILL');
     expect((await doomed.done).signal).toBe('SIGKILL');
+    // As if the worker had run on a machine that vanished: only the lease's expiry frees the load (a dead
+    // process of this machine would be recognised at once).
+    const [held] = await db.query<{ expires: Date }>(
+      `UPDATE metadata.api_control_table SET LeaseOwner = 'vanished-machine:4242:deadbeef'
+       WHERE ConfigId = 'killed' AND LoadStatus = 'RUNNING' RETURNING LeaseExpiresAt AS expires`,
+    );
     const requestsBeforeTakeover = requestsFor('killed');
     expect(requestsBeforeTakeover).toBeLessThan(21);
 
-    const rescuer = await cli(['worker', file, '--exit-when-idle', '--poll', '200ms', '--lease', '2s'], {
-      cwd: tmp.dir,
-    });
+    const rescuer = await cli(
+      ['worker', file, '--exit-when-idle', '--poll', '200ms', '--lease', '2s', '--log-format', 'json'],
+      { cwd: tmp.dir },
+    );
     expect(rescuer.code, rescuer.stderr).toBe(0);
-    expect(rescuer.stderr).toMatch(/took over a load whose lease expired/);
+    const takeover = rescuer.stderr
+      .split('\n')
+      .filter((line) => line.includes('took over'))
+      .map((line) => JSON.parse(line) as { previousOwner: string; time: number });
+    expect(takeover).toHaveLength(1);
+    expect(takeover[0]!.previousOwner).toBe('vanished-machine:4242:deadbeef');
+    expect(takeover[0]!.time, 'not before the lease expired').toBeGreaterThanOrEqual(held!.expires.getTime());
     const [items] = await db.query(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM killed.items`);
     expect(items).toEqual({ n: '1000', d: '1000' });
     const [load] = await db.query(
@@ -168,6 +181,20 @@ describePg('a fleet of workers sharing one PostgreSQL control plane', () => {
       requestsFor('killed') - requestsBeforeTakeover,
       'the rescuer resumed after the committed pages instead of starting over',
     ).toBeLessThan(21);
+  });
+
+  test('a worker restarted on the same machine takes its dead predecessor’s load over at once', async () => {
+    const file = slowPipeline('restarted');
+    await cli(['plan', file], { cwd: tmp.dir });
+    const doomed = startCli(['worker', file, '--lease', '10m', '--log-level', 'warn'], { cwd: tmp.dir });
+    await checkpointed('restarted');
+    doomed.child.kill('SIGKILL');
+    await doomed.done;
+    const restarted = await cli(['worker', file, '--exit-when-idle', '--lease', '10m'], { cwd: tmp.dir });
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stderr).toMatch(/took over the load of a process that died/);
+    const [items] = await db.query(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM restarted.items`);
+    expect(items).toEqual({ n: '1000', d: '1000' });
   });
 
   test('SIGTERM commits the current batch, hands the load back (PENDING) and exits 0; the next worker resumes', async () => {
