@@ -274,12 +274,11 @@ export class ControlStore {
     // Placeholders are created as they are used: both databases reject a parameter the SQL does not mention.
     let nowRef: string | undefined;
     const nowParam = () => (nowRef ??= `CAST(${param(ts(now))} AS TIMESTAMPTZ)`);
-    const dead = options.deadOwners?.length
-      ? ` OR LeaseOwner IN (${options.deadOwners.map(param).join(', ')})`
-      : '';
+    const dead = () =>
+      options.deadOwners?.length ? ` OR LeaseOwner IN (${options.deadOwners.map(param).join(', ')})` : '';
     const expired = options.takeOverOthers
       ? `LeaseOwner <> ${param(options.owner)}`
-      : `(LeaseExpiresAt < ${nowParam()}${dead})`;
+      : `(LeaseExpiresAt < ${nowParam()}${dead()})`;
     const filters: string[] = [`(LoadStatus = 'PENDING' OR (LoadStatus = 'RUNNING' AND ${expired}))`];
     if (options.configIds) {
       const list = options.configIds.map(param).join(', ');
