@@ -38,6 +38,17 @@ export function wrapPgError(error: unknown, sql: string): RestlakeError {
   );
 }
 
+/** A pool or a checked-out connection: both run a statement the same way. */
+type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+async function run(on: Queryable, sql: string, params: readonly SqlValue[]) {
+  try {
+    return await on.query(sql, params as SqlValue[]);
+  } catch (error) {
+    throw wrapPgError(error, sql);
+  }
+}
+
 /**
  * A SqlClient over a pg Pool: autocommit statements take any pooled connection; a transaction holds one
  * connection from BEGIN to COMMIT. A connection the server dropped is discarded, not returned to the pool, so
@@ -52,19 +63,11 @@ export class PgSqlClient implements SqlClient {
   }
 
   async query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    try {
-      return (await this.#pool.query(sql, params as SqlValue[])).rows as T[];
-    } catch (error) {
-      throw wrapPgError(error, sql);
-    }
+    return (await run(this.#pool, sql, params)).rows as T[];
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    try {
-      return (await this.#pool.query(sql, params as SqlValue[])).rowCount ?? 0;
-    } catch (error) {
-      throw wrapPgError(error, sql);
-    }
+    return (await run(this.#pool, sql, params)).rowCount ?? 0;
   }
 
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
@@ -129,19 +132,11 @@ export class PgTransaction implements SqlClient {
   }
 
   async query<T = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    try {
-      return (await this.client.query(sql, params as SqlValue[])).rows as T[];
-    } catch (error) {
-      throw wrapPgError(error, sql);
-    }
+    return (await run(this.client, sql, params)).rows as T[];
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    try {
-      return (await this.client.query(sql, params as SqlValue[])).rowCount ?? 0;
-    } catch (error) {
-      throw wrapPgError(error, sql);
-    }
+    return (await run(this.client, sql, params)).rowCount ?? 0;
   }
 
   /** Already in one: the work joins it. */
