@@ -34,3 +34,9 @@ export const jsonPath = nonEmpty.check((ctx) => {
   if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
 });
 export const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** An ISO 8601 timestamp with a zone (`2024-01-01T00:00:00Z`). */
+export const isoTimestamp = z.iso.datetime({
+  offset: true,
+  error: 'expected an ISO 8601 timestamp such as 2024-01-01T00:00:00Z',
+});

@@ -1,9 +1,9 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { unknownPlaceholders } from '../core/template.js';
 import { controlSchema, destinationSchema } from './destination.js';
+import { checkExtraction } from './extraction-rules.js';
 import { identifier, nonEmpty } from './primitives.js';
-import { type ResourceConfig, resourceSchema } from './resource.js';
+import { resourceSchema } from './resource.js';
 import { sourceSchema } from './source.js';
 
 /**
@@ -52,17 +52,9 @@ export const pipelineSchema = z
     batch_size: z.number().int().min(1).max(10_000_000).default(100_000),
   })
   .superRefine((config, ctx) => {
+    checkExtraction(config, ctx);
     const seen = new Map<string, number>();
     config.resources.forEach((resource, index) => {
-      for (const [where, text] of templatedStrings(resource.endpoint)) {
-        for (const name of unknownPlaceholders(text)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['resources', index, 'endpoint', ...where],
-            message: `unknown placeholder {${name}}; available: {window.start}, {window.end}`,
-          });
-        }
-      }
       const table = resource.table ?? resource.name;
       const first = seen.get(table);
       if (first !== undefined) {
@@ -82,25 +74,12 @@ export const pipelineSchema = z
     });
   });
 
-/** Every string of an endpoint that is templated, with its path inside the endpoint. */
-function templatedStrings(endpoint: ResourceConfig['endpoint']): Array<[PropertyKey[], string]> {
-  const found: Array<[PropertyKey[], string]> = [[['path'], endpoint.path]];
-  for (const [key, value] of Object.entries(endpoint.params)) found.push([['params', key], String(value)]);
-  for (const [key, value] of Object.entries(endpoint.headers)) found.push([['headers', key], value]);
-  const walk = (value: unknown, path: PropertyKey[]): void => {
-    if (typeof value === 'string') found.push([path, value]);
-    else if (value && typeof value === 'object')
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-  };
-  walk(endpoint.body, ['body']);
-  return found;
-}
-
 export type PipelineConfig = z.output<typeof pipelineSchema>;
 export type PipelineInput = z.input<typeof pipelineSchema>;
 export type { AuthConfig } from './auth.js';
 export type { ColumnConfig } from './columns.js';
 export type { ControlConfig, DestinationConfig, PostgresConnectionConfig } from './destination.js';
-export type { PaginatorConfig } from './paginator.js';
+export type { PaginatorConfig, PaginatorType, ParamLocation } from './paginator.js';
 export type { ResourceConfig, WriteDisposition } from './resource.js';
 export type { RetryConfig, SourceConfig } from './source.js';
+export type { WindowConfig, WindowEvery } from './window.js';

@@ -90,6 +90,8 @@ export interface LoadSpec {
   incrementalStart: Date | undefined;
   /** How far before the high-water mark an incremental load starts again (late-arriving records). */
   lagMs: number;
+  /** Where every load of a windowed full-refresh resource starts (`window.start`). */
+  windowStart?: Date | undefined;
   /** When the next scheduled load is due after `from` (undefined: whenever asked). */
   nextTrigger(from: Date): Date | undefined;
 }
@@ -236,7 +238,7 @@ export class ControlStore {
     const firstLoad = mark === undefined;
     const loadType: LoadType = incremental && !firstLoad ? 'INCREMENTAL' : 'FULL_LOAD';
     const start = !incremental
-      ? null
+      ? (spec.windowStart ?? null)
       : loadType === 'INCREMENTAL' && mark
         ? new Date(Math.max(spec.incrementalStart!.getTime(), mark.getTime() - spec.lagMs))
         : spec.incrementalStart!;

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'HTTP_TOO_LARGE'
   | 'CIRCUIT_OPEN'
   | 'PAGINATION'
+  | 'TEMPLATE'
+  | 'GRAPHQL'
   | 'SELECTOR'
   | 'CAST'
   | 'SCHEMA_CONTRACT'

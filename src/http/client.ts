@@ -212,6 +212,11 @@ export class HttpClient {
     }
   }
 
+  /** The source's base URL, to which request paths are joined. */
+  get baseUrl(): string {
+    return this.#source.base_url;
+  }
+
   async close(): Promise<void> {
     await this.#agent.close();
   }

@@ -1,6 +1,7 @@
 import { redact } from '../core/redact.js';
 import type { BronzePage } from '../destinations/types.js';
-import type { Page, StreamPosition } from '../extract/pages.js';
+import type { LoadPosition } from '../extract/checkpoint.js';
+import type { Page } from '../extract/load-pages.js';
 import type { Normalizer } from '../normalize/normalizer.js';
 import type { CellValue, TableSchema } from '../normalize/types.js';
 import type { HighWaterMark } from './high-water-mark.js';
@@ -13,7 +14,7 @@ export interface PendingBatch {
   table: TableSchema;
   records: number;
   bytes: number;
-  position: StreamPosition;
+  position: LoadPosition;
 }
 
 export interface BatchOptions {

@@ -8,23 +8,14 @@ import { failpoint } from '../core/failpoint.js';
 import type { Logger } from '../core/logger.js';
 import { prefetch } from '../core/prefetch.js';
 import { redact } from '../core/redact.js';
-import type { TemplateVars } from '../core/template.js';
 import type { Destination } from '../destinations/types.js';
-import { fetchPages, type StreamPosition } from '../extract/pages.js';
+import { type LoadCheckpoint, type LoadPosition, parseCheckpoint } from '../extract/checkpoint.js';
+import { extractPages, planLoadWindows } from '../extract/load-pages.js';
 import { HttpClient } from '../http/client.js';
 import { Normalizer } from '../normalize/normalizer.js';
 import { batchPages } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
 import { loadSpec, tableOf } from './spec.js';
-
-/** Committed with every batch; a retried load resumes from it. */
-interface Checkpoint {
-  stream: StreamPosition;
-  /** High-water mark so far (ISO), for incremental resources. */
-  mark: string | null;
-  /** The load's data is complete and swapped in: a rerun (after a crash before SUCCESS) only records it. */
-  finished?: boolean;
-}
 
 export interface ProgressEvent {
   configId: string;
@@ -231,7 +222,8 @@ async function extractAndLoad(
     ],
   });
   try {
-    const saved = parseCheckpoint(await writer.readCheckpoint());
+    const windows = planLoadWindows(resource, { start: row.LoadStartTime, end: row.LoadEndTime });
+    const saved = parseCheckpoint(await writer.readCheckpoint(), windows[0]?.key ?? '');
     if (saved?.finished) {
       const totals = await writer.totals();
       return { totalRows: totals[table] ?? 0, mark: saved.mark ? new Date(saved.mark) : null };
@@ -240,9 +232,6 @@ async function extractAndLoad(
     const mark = resource.incremental
       ? new HighWaterMark(resource.incremental.cursor_field, initialMark)
       : undefined;
-    const vars: TemplateVars = {};
-    if (row.LoadStartTime) vars['window.start'] = row.LoadStartTime.toISOString();
-    if (row.LoadEndTime) vars['window.end'] = row.LoadEndTime.toISOString();
     const startedAt = Date.now();
     const progress = (done: boolean) =>
       ctx.onProgress?.({
@@ -254,10 +243,12 @@ async function extractAndLoad(
         done,
       });
 
-    const pages = fetchPages(resource, client, {
-      resume: saved?.stream,
+    const pages = extractPages(resource, client, {
+      windows,
+      resume: saved,
+      parent: config.resources.find((r) => r.name === resource.parent),
+      maxConcurrency: config.source.max_concurrency,
       signal,
-      vars,
       now: () => ctx.clock.now(),
     });
     const batches = batchPages(pages, new Normalizer(resource), {
@@ -273,44 +264,31 @@ async function extractAndLoad(
         progress(false);
       },
     });
-    let position: StreamPosition | undefined = saved?.stream;
+    let position: LoadPosition | undefined = saved;
+    const checkpoint = (at: LoadPosition) =>
+      JSON.stringify({ ...at, mark: mark?.value()?.toISOString() ?? null } satisfies LoadCheckpoint);
     // One batch is built while the previous one commits.
     for await (const batch of prefetch(batches, 1)) {
       signal.throwIfAborted();
       position = batch.position;
-      const checkpoint = JSON.stringify({
-        stream: position,
-        mark: mark?.value()?.toISOString() ?? null,
-      } satisfies Checkpoint);
+      const committed = checkpoint(position);
       const result = await writer.write({
         pages: batch.pages,
         rowSets: [{ table: batch.table, rows: batch.rows }],
-        checkpoint,
+        checkpoint: committed,
       });
       counts.targetRows += result.rows[table] ?? 0;
       counts.committedBatches++;
       failpoint('batch.committed');
-      await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, checkpoint);
+      await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, committed);
+      ctx.logger.debug({ load: row.IndexNo, pages: position.pages }, 'batch committed');
     }
     signal.throwIfAborted();
-    const final = JSON.stringify({
-      stream: { pageIndex: position?.pageIndex ?? 0, paginator: position?.paginator ?? {}, done: true },
-      mark: mark?.value()?.toISOString() ?? null,
-      finished: true,
-    } satisfies Checkpoint);
+    const final = checkpoint({ windows: {}, pages: position?.pages ?? 0, finished: true });
     const totals = await writer.finish(final);
     progress(true);
     return { totalRows: totals[table] ?? 0, mark: mark?.value() ?? null };
   } finally {
     await writer.close();
-  }
-}
-
-function parseCheckpoint(text: string | undefined): Checkpoint | undefined {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as Checkpoint;
-  } catch {
-    throw new RestlakeError('CONTROL', `the saved checkpoint is not valid JSON: ${text.slice(0, 100)}`);
   }
 }

@@ -41,6 +41,7 @@ export function loadSpec(
     TriggerFrequency: config.schedule?.cron ?? null,
     incrementalStart: resource.incremental ? new Date(resource.incremental.start) : undefined,
     lagMs: resource.incremental?.lag ?? 0,
+    windowStart: resource.window?.start ? new Date(resource.window.start) : undefined,
     nextTrigger: (from) => cron?.nextRun(from) ?? undefined,
   };
 }

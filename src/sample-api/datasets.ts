@@ -136,6 +136,76 @@ export interface DatasetSizes {
   customers: number;
   orders: number;
   events: number;
+  tickets: number;
+  products: number;
 }
 
-export const DEFAULT_SIZES: DatasetSizes = { customers: 250, orders: 120, events: 300 };
+export const DEFAULT_SIZES: DatasetSizes = {
+  customers: 250,
+  orders: 120,
+  events: 300,
+  tickets: 200,
+  products: 60,
+};
+
+export interface Ticket {
+  id: number;
+  subject: string;
+  status: string;
+  priority: number;
+  customer_id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const TICKET_STATUSES = ['open', 'pending', 'solved', 'closed'];
+
+/** Ticket i is created every 3 hours from 2024-01-01 and last updated up to two days later. */
+export function ticket(i: number, customers: number): Ticket {
+  const r = random(i * 31_337 + 11);
+  const created = EPOCH + i * 3 * HOUR;
+  return {
+    id: i + 1,
+    subject: `${pick(PRODUCTS, r)} ${pick(['broken', 'missing', 'slow', 'question'], r)}`,
+    status: pick(TICKET_STATUSES, r),
+    priority: 1 + Math.floor(r() * 4),
+    customer_id: 1 + Math.floor(r() * customers),
+    created_at: new Date(created).toISOString(),
+    updated_at: new Date(created + Math.floor(r() * 48 * 60) * 60_000).toISOString(),
+  };
+}
+
+export interface Product {
+  sku: string;
+  name: string;
+  price: string;
+  stock: number;
+}
+
+export function product(i: number): Product {
+  const r = random(i * 7_727 + 5);
+  return {
+    sku: `SKU-${String(i + 1).padStart(5, '0')}`,
+    name: `${pick(PRODUCTS, r)} ${pick(['mini', 'pro', 'max', 'classic'], r)}`,
+    price: money(r, 500),
+    stock: Math.floor(r() * 1000),
+  };
+}
+
+export interface Payment {
+  payment_id: string;
+  amount: string;
+  method: string;
+  paid_at: string;
+}
+
+/** Customer c (1-based) has `c % 4` payments: some customers have none, some more than one page. */
+export function payments(customerId: number): Payment[] {
+  const r = random(customerId * 4_243 + 9);
+  return Array.from({ length: customerId % 4 }, (_, n) => ({
+    payment_id: `PAY-${customerId}-${n + 1}`,
+    amount: money(r, 300),
+    method: pick(['card', 'transfer', 'wallet'], r),
+    paid_at: new Date(EPOCH + customerId * HOUR + n * 24 * HOUR).toISOString(),
+  }));
+}

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { customer, type DatasetSizes, DEFAULT_SIZES, event, order } from './datasets.js';
+import { routeMore } from './more-routes.js';
+import { integer, type Reply, range } from './paging.js';
+import { TicketStore } from './tickets.js';
 
 /**
  * The sample API bundled with restlake: deterministic data in the three response shapes real APIs use, with
@@ -11,6 +14,12 @@ import { customer, type DatasetSizes, DEFAULT_SIZES, event, order } from './data
  * | `GET /customers?page=&per_page=` | top-level array | page number (empty page ends) |
  * | `GET /orders?offset=&limit=` | `{ results, total }` | offset/limit |
  * | `GET /events?cursor=&limit=` | `{ data: { items }, meta: { next_cursor } }` | cursor |
+ * | `GET /tickets?updated_since=&updated_before=&page=&page_size=` | `{ tickets, has_more }` | page number, time filter |
+ * | `POST /tickets/search` `{ interval, paging: { pageSize, pageNumber } }` | `{ entities, pageCount, total }` | page number in the body |
+ * | `GET /products?page=&per_page=` | top-level array | `Link` header, `X-Total-Count` |
+ * | `GET /customers/{id}/payments?page=` | `{ payments, next }` | relative next URL (a child of customers) |
+ * | `GET /audit-log?since=&limit=` | `{ entries }` | cursor in `X-Next-Cursor`, alone on follow-ups |
+ * | `POST /graphql` | customers (Relay connection), tickets (offset/limit, time filter) | relay / offset variables |
  * | `GET /health` | `{ ok: true }` | none, no auth |
  */
 export interface SampleApiOptions {
@@ -18,6 +27,19 @@ export interface SampleApiOptions {
   /** Bearer token every data endpoint requires; `null` turns auth off. */
   token?: string | null;
   sizes?: Partial<DatasetSizes>;
+  /**
+   * Called with every request before it is answered; the answer waits for the returned promise (a test can
+   * hold a request to kill a loader at an exact point).
+   */
+  onRequest?: (request: SampleRequest) => void | Promise<void>;
+}
+
+export interface SampleRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The parsed JSON body of a POST. */
+  body: unknown;
 }
 
 export interface SampleApi {
@@ -27,6 +49,8 @@ export interface SampleApi {
   sizes: DatasetSizes;
   /** Requests served so far, by path. */
   requests: Map<string, number>;
+  /** The tickets, which can be updated and added to between loads. */
+  tickets: TicketStore;
   close(): Promise<void>;
 }
 
@@ -38,16 +62,24 @@ export async function startSampleApi(options: SampleApiOptions = {}): Promise<Sa
   const sizes = { ...DEFAULT_SIZES, ...options.sizes };
   const token = options.token === undefined ? SAMPLE_TOKEN : options.token;
   const requests = new Map<string, number>();
-  const server = createServer((req, res) => {
+  const tickets = new TicketStore(sizes.tickets, sizes.customers);
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
     let reply: Reply;
     try {
-      reply = route(req, url, sizes, token);
+      const body = await readJson(req);
+      await options.onRequest?.({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+      });
+      reply = route(req, url, sizes, token) ?? (await routeMore(req, url, body, { sizes, tickets }));
     } catch (error) {
       reply = [400, { error: (error as Error).message }];
     }
-    send(res, ...reply);
+    if (!res.destroyed) send(res, ...reply);
   });
   server.keepAliveTimeout = 30_000;
   await listen(server, options.port ?? 0);
@@ -58,13 +90,12 @@ export async function startSampleApi(options: SampleApiOptions = {}): Promise<Sa
     token,
     sizes,
     requests,
+    tickets,
     close: () => close(server),
   };
 }
 
-type Reply = [status: number, body: unknown];
-
-function route(req: IncomingMessage, url: URL, sizes: DatasetSizes, token: string | null): Reply {
+function route(req: IncomingMessage, url: URL, sizes: DatasetSizes, token: string | null): Reply | undefined {
   if (url.pathname === '/health') return [200, { ok: true }];
   if (token !== null && req.headers.authorization !== `Bearer ${token}`) {
     return [401, { error: 'missing or invalid bearer token' }];
@@ -94,27 +125,33 @@ function route(req: IncomingMessage, url: URL, sizes: DatasetSizes, token: strin
       return [200, { data: { items }, meta: { next_cursor: next, count: items.length } }];
     }
     default:
-      return [404, { error: `no such endpoint: ${url.pathname}` }];
+      return undefined;
   }
 }
 
-function range<T>(start: number, count: number, size: number, make: (i: number) => T): T[] {
-  const items: T[] = [];
-  for (let i = start; i < Math.min(start + count, size); i++) items.push(make(i));
-  return items;
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString());
+  } catch {
+    throw new Error('the body is not JSON');
+  }
 }
 
-function integer(query: URLSearchParams, name: string, fallback: number, min: number): number {
-  const text = query.get(name);
-  if (text === null) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}`);
-  return value;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

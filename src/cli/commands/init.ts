@@ -24,8 +24,10 @@ resources:
       params: { status: active }
     records: data                  # where the records are in the response: data, results, data.items[] ...
     paginator:
-      type: page_number            # single | page_number | offset | cursor
+      type: page_number            # single | page_number | offset | cursor | next_url | link_header | relay
       page_size: 100
+    # incremental: { cursor_field: updated_at, start: "2024-01-01T00:00:00Z", lag: 1h }  # then load only what changed,
+    # window: { every: daily }     # one day at a time, with {window.start} / {window.end} in params or body
     primary_key: [id]
     write: merge                   # replace (default) | append | merge
     schema:                        # optional: declared column types; others are inferred

@@ -12,12 +12,20 @@ export function registerSampleApi(program: Command): void {
     .option('--customers <n>', 'number of customers', parsePositive)
     .option('--orders <n>', 'number of orders', parsePositive)
     .option('--events <n>', 'number of events', parsePositive)
+    .option('--tickets <n>', 'number of tickets', parsePositive)
+    .option('--products <n>', 'number of products', parsePositive)
     .addHelpText(
       'after',
       `
 Endpoints: GET /customers?page=&per_page=   (top-level array, page numbers)
            GET /orders?offset=&limit=       ({ results, total }, offset/limit)
            GET /events?cursor=&limit=       ({ data: { items }, meta: { next_cursor } }, cursor)
+           GET /tickets?updated_since=&updated_before=&page=&page_size=   ({ tickets, has_more }, time filter)
+           POST /tickets/search             ({ interval, paging: { pageSize, pageNumber } } in the body)
+           GET /products?page=&per_page=    (Link header rel="next", X-Total-Count)
+           GET /customers/{id}/payments     ({ payments, next }, relative next URL)
+           GET /audit-log?since=&limit=     (cursor in X-Next-Cursor, sent alone on follow-ups)
+           POST /graphql                    (customers: Relay connection; tickets: offset/limit)
            GET /health
 
 Example:
@@ -32,11 +40,15 @@ Example:
         customers?: number;
         orders?: number;
         events?: number;
+        tickets?: number;
+        products?: number;
       }) => {
         const sizes = {
           ...(options.customers ? { customers: options.customers } : {}),
           ...(options.orders ? { orders: options.orders } : {}),
           ...(options.events ? { events: options.events } : {}),
+          ...(options.tickets ? { tickets: options.tickets } : {}),
+          ...(options.products ? { products: options.products } : {}),
         };
         const api = await startSampleApi({
           port: options.port,
@@ -45,7 +57,7 @@ Example:
         });
         process.stdout.write(
           `sample API listening on ${api.url}${api.token ? ` (bearer token: ${api.token})` : ' (no auth)'}\n` +
-            `  ${api.sizes.customers} customers, ${api.sizes.orders} orders, ${api.sizes.events} events; Ctrl-C to stop\n`,
+            `  ${api.sizes.customers} customers, ${api.sizes.orders} orders, ${api.sizes.events} events, ${api.sizes.tickets} tickets, ${api.sizes.products} products; Ctrl-C to stop\n`,
         );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();

@@ -2,5 +2,5 @@ import type { Paginator } from './types.js';
 
 /** One request, no pagination. */
 export function singlePaginator(): Paginator {
-  return { apply: () => {}, advance: () => false, state: () => ({}) };
+  return { vars: () => ({}), apply: () => {}, advance: () => false, state: () => ({}) };
 }

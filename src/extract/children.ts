@@ -1,0 +1,100 @@
+import { compileJsonPath } from '../core/json-path.js';
+import { prefetch } from '../core/prefetch.js';
+import type { TemplateVars } from '../core/template.js';
+import type { HttpClient } from '../http/client.js';
+import type { ChildPosition, WindowPosition } from './checkpoint.js';
+import { mergeSources } from './merge.js';
+import { type FetchSpec, fetchPages, type StreamPage, type StreamPosition } from './pages.js';
+
+/** A page of one window and the window's position after it. */
+export interface WindowItem {
+  page: StreamPage;
+  position: WindowPosition;
+}
+
+export interface ChildOptions {
+  resume: ChildPosition | undefined;
+  /** The window's values; each child request adds its parent record. */
+  vars: TemplateVars;
+  /** Child streams of one parent page fetched at once. */
+  concurrency: number;
+  signal: AbortSignal;
+  now: () => Date;
+}
+
+const FRESH: StreamPosition = { pageIndex: 0, paginator: {}, done: false };
+
+/**
+ * The pages of a child resource in one window: the parent's pages are walked (the next one is fetched while
+ * the children of this one run), and each parent record gets its own child stream, `concurrency` at a time.
+ * Parent fields named in `parent_fields` are copied into every child record as `_parent_<field>`.
+ *
+ * The position after each child page names the parent page in progress and every child stream of it begun
+ * so far; a resumed load fetches that parent page again and skips its finished children. This assumes the
+ * parent's page holds the same records in the same order when fetched again.
+ */
+export async function* childPages(
+  child: FetchSpec & { parent_fields: readonly string[] },
+  parent: FetchSpec,
+  client: HttpClient,
+  options: ChildOptions,
+): AsyncGenerator<WindowItem> {
+  if (options.resume?.done) return;
+  const carry = child.parent_fields.map((field) => ({
+    path: compileJsonPath(field),
+    column: `_parent_${field.replaceAll('.', '__')}`,
+  }));
+  let current = options.resume?.parent ?? FRESH;
+  let resumed = options.resume?.children ?? {};
+  const parents = fetchPages(parent, client, {
+    resume: options.resume?.parent,
+    vars: options.vars,
+    signal: options.signal,
+    now: options.now,
+  });
+  for await (const parentPage of prefetch(parents, 1)) {
+    const children: Record<string, StreamPosition> = resumed;
+    resumed = {};
+    const sources = parentPage.records.flatMap((record, i) => {
+      const key = String(i);
+      if (children[key]?.done) return [];
+      const columns = Object.fromEntries(carry.map((c) => [c.column, c.path.get(record) ?? null]));
+      return [
+        (signal: AbortSignal) =>
+          tagged(
+            key,
+            columns,
+            fetchPages(child, client, {
+              resume: children[key],
+              vars: { ...options.vars, parent: record },
+              signal,
+              now: options.now,
+            }),
+          ),
+      ];
+    });
+    for await (const { key, page } of mergeSources(sources, options.concurrency, options.signal)) {
+      children[key] = page.position;
+      yield { page, position: { parent: current, children: { ...children }, done: false } };
+    }
+    current = parentPage.position;
+  }
+}
+
+async function* tagged(
+  key: string,
+  columns: Record<string, unknown>,
+  pages: AsyncIterable<StreamPage>,
+): AsyncGenerator<{ key: string; page: StreamPage }> {
+  const withParent = Object.keys(columns).length > 0;
+  for await (const page of pages) {
+    if (withParent) {
+      page.records = page.records.map((record) =>
+        record && typeof record === 'object' && !Array.isArray(record)
+          ? { ...columns, ...record }
+          : { ...columns, value: record },
+      );
+    }
+    yield { key, page };
+  }
+}
