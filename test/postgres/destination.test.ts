@@ -132,14 +132,14 @@ describePg('PostgreSQL destination', () => {
       const [cp] = await db.query<{ checkpoint: string }>(
         `SELECT Checkpoint AS checkpoint FROM metadata.api_checkpoint WHERE LoadKey LIKE 'atomic/%'`,
       );
-      return cp && JSON.parse(cp.checkpoint).stream.pageIndex >= 2;
+      return cp && (JSON.parse(cp.checkpoint) as { pages: number }).pages >= 2;
     });
     doomed.child.kill('SIGKILL');
     expect((await doomed.done).signal).toBe('SIGKILL');
     const [state] = await db.query<{ n: string; checkpoint: string }>(
       `SELECT (SELECT count(*) FROM atomic.items) AS n, (SELECT Checkpoint FROM metadata.api_checkpoint WHERE LoadKey LIKE 'atomic/%') AS checkpoint`,
     );
-    const committedPages = JSON.parse(state!.checkpoint).stream.pageIndex as number;
+    const committedPages = (JSON.parse(state!.checkpoint) as { pages: number }).pages;
     expect(Number(state!.n), 'the rows are exactly those of the checkpointed pages').toBe(
       committedPages * 50,
     );
@@ -170,7 +170,7 @@ describePg('PostgreSQL destination', () => {
           async () =>
             (
               await db.query(
-                `SELECT 1 FROM metadata.api_control_table WHERE ConfigId = 'dropped' AND Checkpoint LIKE '%"pageIndex":2%'`,
+                `SELECT 1 FROM metadata.api_control_table WHERE ConfigId = 'dropped' AND Checkpoint LIKE '%"pages":2%'`,
               )
             ).length > 0,
         );
