@@ -74,4 +74,32 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'request log',
+    statements: [
+      // One row per HTTP attempt (or, past 10,000 per load attempt, per sampled attempt: Weight is how many
+      // requests the row stands for). Written in bulk at the end of each load attempt.
+      `CREATE TABLE IF NOT EXISTS metadata.api_request_log (
+        IndexNo BIGINT,
+        ConfigId VARCHAR NOT NULL,
+        ResourceName VARCHAR,
+        RunId VARCHAR,
+        Attempt INTEGER,
+        RequestedAt TIMESTAMPTZ,
+        Method VARCHAR,
+        Path VARCHAR,
+        Status INTEGER,
+        ErrorCode VARCHAR,
+        LatencyMs DOUBLE PRECISION,
+        Bytes BIGINT,
+        RequestAttempt INTEGER,
+        RateLimitWaitMs DOUBLE PRECISION,
+        BackoffMs DOUBLE PRECISION,
+        IsAuth BOOLEAN,
+        Weight DOUBLE PRECISION
+      )`,
+      `CREATE INDEX IF NOT EXISTS api_request_log_config_idx ON metadata.api_request_log (ConfigId, RequestedAt)`,
+    ],
+  },
 ];

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'HTTP_TIMEOUT'
   | 'HTTP_BAD_BODY'
   | 'HTTP_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'CIRCUIT_OPEN'
   | 'PAGINATION'
   | 'TEMPLATE'

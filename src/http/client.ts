@@ -1,121 +1,150 @@
-import { Agent, request as undiciRequest } from 'undici';
-import type { SourceConfig } from '../config/schema.js';
+import type { Agent } from 'undici';
+import type { SourceConfig } from '../config/source.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { HttpError, RestlakeError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { HttpError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
-import { Semaphore } from '../core/semaphore.js';
-import { type AuthStrategy, createAuth } from './auth/index.js';
-import { backoffDelay, isRetryableNetworkCode, isRetryableStatus, parseRetryAfter } from './retry.js';
+import type { TokenRequest, TokenResponse, TokenTransport } from './auth/index.js';
+import { backoffDelay, isRetryableStatus } from './retry.js';
+import { serverWait } from './server-signals.js';
+import { createSourceState, type SourceState, sharedSourceState } from './source-state.js';
+import { RequestLog, type RequestRecord } from './telemetry.js';
+import { createAgent, exchange, type RawResponse, type TransportLimits } from './transport.js';
+import type { HttpRequest, HttpResponse, HttpStats } from './types.js';
 
-export interface HttpRequest {
-  method: 'GET' | 'POST';
-  /** A path joined to the source's base URL, or an absolute URL (next-page links). */
-  path: string;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  /** Sent as JSON. */
-  body?: unknown;
-}
-
-export interface HttpResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** The raw body as received, for bronze. */
-  text: string;
-  /** The parsed JSON body. */
-  body: unknown;
-  /** The request URL with credentials masked. */
-  url: string;
-  bytes: number;
-  /** 1 for the first attempt. */
-  attempt: number;
-  latencyMs: number;
-}
-
-/** Counters a load reports in its audit row. */
-export interface HttpStats {
-  requests: number;
-  retries: number;
-  rateLimited: number;
-  bytes: number;
-  waitMs: number;
-}
+export type { HttpRequest, HttpResponse, HttpStats } from './types.js';
 
 export interface HttpClientOptions {
   clock?: Clock;
   logger?: Logger;
   random?: () => number;
+  /**
+   * Clients with the same key (a pipeline's config id) share the source's rate limit, concurrency cap,
+   * circuit breaker and tokens within this process. Without one, the client has them to itself.
+   */
+  shareKey?: string;
+  /** Request records kept per outcome before the log samples (see RequestLog). */
+  logCapacity?: number;
+  /** Sees every successful response (headers included), for `restlake check`. */
+  onResponse?: (response: HttpResponse) => void;
 }
+
+/** One exchange: the response as received, or why none came. */
+type Sent = { raw: RawResponse; shownUrl: string; latencyMs: number } | { failure: HttpError };
 
 type Attempt =
   | { ok: true; response: HttpResponse }
-  | { ok: false; error: HttpError; retryAfterMs?: number | undefined; unauthorized?: boolean };
+  | {
+      ok: false;
+      error: HttpError;
+      /** Credentials used, for a renewal after a 401. */
+      generation: number;
+      /** The server named its own wait (Retry-After...); the rate limiter observes it, no backoff on top. */
+      serverWait: boolean;
+      /** The failure says the source is down or broken, which counts towards opening the circuit. */
+      fault: boolean;
+    };
 
 /**
- * The one way restlake talks to an API: keep-alive connections (undici), auth, a cap on concurrent
- * requests, timeouts, and retries with backoff for failures a later attempt can cure.
+ * The one way restlake talks to an API: keep-alive connections (undici), auth, a shared rate limit and
+ * concurrency cap, a circuit breaker, timeouts and a size limit, and retries with backoff for failures a
+ * later attempt can cure. Every attempt is counted (`stats`) and recorded (`log`).
  */
 export class HttpClient {
-  readonly stats: HttpStats = { requests: 0, retries: 0, rateLimited: 0, bytes: 0, waitMs: 0 };
-  readonly auth: AuthStrategy;
+  readonly stats: HttpStats = {
+    requests: 0,
+    retries: 0,
+    rateLimited: 0,
+    bytes: 0,
+    waitMs: 0,
+    rateLimitWaitMs: 0,
+  };
+  readonly log: RequestLog;
   readonly #source: SourceConfig;
+  readonly #state: SourceState;
   readonly #agent: Agent;
-  readonly #limit: Semaphore;
+  readonly #limits: TransportLimits;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #random: () => number;
+  readonly #onResponse: ((response: HttpResponse) => void) | undefined;
 
   constructor(source: SourceConfig, options: HttpClientOptions = {}) {
     this.#source = source;
-    this.auth = createAuth(source.auth);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#random = options.random ?? Math.random;
-    this.#limit = new Semaphore(source.max_concurrency);
-    this.#agent = new Agent({
-      connections: source.max_concurrency,
-      connect: { timeout: source.timeout },
-      keepAliveTimeout: 10_000,
-    });
+    this.#state =
+      options.shareKey === undefined
+        ? createSourceState(source, this.#clock)
+        : sharedSourceState(options.shareKey, source, this.#clock);
+    this.#agent = createAgent(source.max_concurrency, source.timeout);
+    this.#limits = { timeout: source.timeout, maxResponseBytes: source.max_response_bytes };
+    this.log = new RequestLog(options.logCapacity, this.#random);
+    this.#onResponse = options.onResponse;
+  }
+
+  /** AuthMethod of the source (`bearer`, `oauth2_client_credentials`...). */
+  get authMethod(): string {
+    return this.#state.auth.method;
   }
 
   async request(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
-    const {
-      max_attempts: maxAttempts,
-      initial_delay: initialDelayMs,
-      max_delay: maxDelayMs,
-    } = this.#source.retry;
-    let refreshed = false;
-    let last: HttpError | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const result = await this.#limit.run(() => this.#attempt(request, attempt, signal));
-      if (result.ok) return result.response;
-      last = result.error;
-      if (result.unauthorized && !refreshed && this.auth.refresh && (await this.auth.refresh())) {
-        // A 401 gets exactly one credential refresh and one more try; it does not use up an attempt.
-        refreshed = true;
-        attempt--;
+    const { max_attempts: maxAttempts, max_elapsed: maxElapsed } = this.#source.retry;
+    const deadline = this.#now() + maxElapsed;
+    const { breaker, auth, slots } = this.#state;
+    let renewed = false;
+    let backoffMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const probe = await breaker.enter();
+      let result: Attempt;
+      try {
+        result = await slots.run(() => this.#attempt(request, attempt, backoffMs, deadline, signal));
+      } catch (error) {
+        breaker.abandon(probe);
+        throw error;
+      }
+      if (result.ok) {
+        breaker.success();
+        this.#onResponse?.(result.response);
+        return result.response;
+      }
+      const { error } = result;
+      if (result.fault) breaker.failure(error.message);
+      else breaker.success();
+      if (error.status === 401 && !renewed && auth.renew) {
+        // A 401 gets exactly one credential renewal and one more try, which does not use up an attempt.
+        renewed = true;
+        await auth.renew(result.generation, this.#via(signal));
+        backoffMs = 0;
         continue;
       }
-      if (result.error.kind !== 'retry' || attempt === maxAttempts) break;
-      const waitMs = Math.max(
-        result.retryAfterMs ?? 0,
-        backoffDelay(attempt, { initialDelayMs, maxDelayMs }, this.#random),
-      );
+      if (error.kind !== 'retry') throw error;
+      // This failure opened the circuit: say so, whether or not attempts were left.
+      if (breaker.state === 'open') throw breaker.openError();
+      if (attempt >= maxAttempts + (renewed ? 1 : 0)) throw error;
+      const delay = result.serverWait ? 0 : this.#backoff(attempt);
+      if (this.#now() + delay > deadline) throw this.#outOfTime(error, attempt);
       this.stats.retries++;
-      this.stats.waitMs += waitMs;
+      this.stats.waitMs += delay;
       this.#logger.warn(
-        { url: result.error.context.url, status: result.error.status, attempt, waitMs },
-        `request failed, retrying: ${result.error.message}`,
+        { url: error.context.url, status: error.status, attempt, waitMs: delay },
+        `request failed, retrying: ${error.message}`,
       );
-      await this.#clock.sleep(waitMs, signal);
+      if (delay > 0) await this.#clock.sleep(delay, signal);
+      backoffMs = delay;
     }
-    throw last ?? new RestlakeError('INTERNAL', 'request made no attempt');
   }
 
-  async #attempt(request: HttpRequest, attempt: number, signal?: AbortSignal): Promise<Attempt> {
+  async #attempt(
+    request: HttpRequest,
+    attempt: number,
+    backoffMs: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt> {
     const outgoing: { headers: Record<string, string>; query: Record<string, string> } = {
       headers: {
         accept: 'application/json',
@@ -124,92 +153,181 @@ export class HttpClient {
       },
       query: { ...request.query },
     };
-    await this.auth.apply(outgoing);
+    // Credentials before the rate limit: a token fetched now must not squeeze two requests into one slot.
+    const generation = await this.#state.auth.apply(outgoing, this.#via(signal));
+    const permit = await this.#state.limiter.acquire(deadline, signal);
+    const waitMs = permit.waitedMs;
+    this.stats.waitMs += waitMs;
+    this.stats.rateLimitWaitMs += waitMs;
     const url = buildUrl(this.#source.base_url, request.path, outgoing.query);
-    const shownUrl = redact(url.toString());
     let body: string | null = null;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);
       outgoing.headers['content-type'] ??= 'application/json';
     }
-    const started = performance.now();
-    this.stats.requests++;
-    const context = { url: shownUrl, method: request.method, attempt };
-    // undici's own header/body timeouts are coarse below a second; this deadline covers the whole exchange.
-    const deadline = AbortSignal.timeout(this.#source.timeout);
+    const sent = { method: request.method, url, headers: outgoing.headers, body };
+    const record = { method: request.method, attempt, waitMs, backoffMs, auth: false };
+    let result: Sent;
     try {
-      const response = await undiciRequest(url, {
-        method: request.method,
-        headers: outgoing.headers,
-        body,
-        dispatcher: this.#agent,
-        headersTimeout: this.#source.timeout,
-        bodyTimeout: this.#source.timeout,
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
-      const text = await response.body.text();
-      const bytes = Buffer.byteLength(text);
-      this.stats.bytes += bytes;
-      const headers = flattenHeaders(response.headers);
-      const status = response.statusCode;
-      if (status === 429) this.stats.rateLimited++;
-      if (status < 200 || status >= 300) {
-        const retryable = isRetryableStatus(status);
-        return {
-          ok: false,
-          unauthorized: status === 401,
-          retryAfterMs: parseRetryAfter(headers['retry-after'], this.#clock.now()),
-          error: new HttpError(
-            status === 401 || status === 403 ? 'AUTH_FAILED' : 'HTTP_STATUS',
-            `${request.method} ${shownUrl} answered ${status}${describeBody(text)}`,
-            { status, kind: retryable ? 'retry' : 'fatal', context: { ...context, status } },
-          ),
-        };
-      }
-      let parsed: unknown;
-      try {
-        // 204 No Content is an empty page; an empty 200 is a truncated answer, which must not end the stream.
-        parsed = status === 204 ? null : JSON.parse(text);
-      } catch {
-        return {
-          ok: false,
-          error: new HttpError(
-            'HTTP_BAD_BODY',
-            `${request.method} ${shownUrl} answered ${status} with ${text.length === 0 ? 'an empty body' : `a body that is not JSON${describeBody(text)}`}`,
-            { status, kind: 'retry', context: { ...context, status } },
-          ),
-        };
-      }
-      return {
-        ok: true,
-        response: {
-          status,
-          headers,
-          text,
-          body: parsed,
-          url: shownUrl,
-          bytes,
-          attempt,
-          latencyMs: performance.now() - started,
-        },
-      };
-    } catch (error) {
-      if (signal?.aborted)
-        throw new RestlakeError('CANCELLED', 'request cancelled', { cause: signal.reason });
-      const code = deadline.aborted ? 'TIMEOUT' : (error as NodeJS.ErrnoException).code;
-      const timeout = code?.includes('TIMEOUT') ?? false;
+      // The server has counted the request by the time its headers arrive; the body may take a while longer.
+      result = await this.#send(sent, record, signal, permit.answered);
+    } finally {
+      permit.answered();
+    }
+    if ('failure' in result)
       return {
         ok: false,
+        error: result.failure,
+        generation,
+        serverWait: false,
+        fault: result.failure.code !== 'HTTP_TOO_LARGE',
+      };
+    const { raw, shownUrl, latencyMs } = result;
+    const { status } = raw;
+    if (status === 429) this.stats.rateLimited++;
+    const wait = serverWait(status, raw.headers, this.#now());
+    if (wait) this.#state.limiter.pauseUntil(wait.until, wait.reason);
+    if (status < 200 || status >= 300) {
+      const retryable = isRetryableStatus(status);
+      return {
+        ok: false,
+        generation,
+        serverWait: wait !== undefined,
+        fault: status >= 500,
         error: new HttpError(
-          timeout ? 'HTTP_TIMEOUT' : 'HTTP_NETWORK',
-          `${request.method} ${shownUrl} failed: ${timeout ? `timed out after ${this.#source.timeout} ms` : redact((error as Error).message)}${code ? ` (${code})` : ''}`,
+          status === 401 || status === 403 ? 'AUTH_FAILED' : 'HTTP_STATUS',
+          `${request.method} ${shownUrl} answered ${status}${describeBody(raw.text)}`,
           {
-            kind: timeout || isRetryableNetworkCode(code) ? 'retry' : 'fatal',
-            context: { ...context, code },
+            status,
+            kind: retryable ? 'retry' : 'fatal',
+            context: { url: shownUrl, method: request.method, attempt, status },
           },
         ),
       };
     }
+    let parsed: unknown;
+    try {
+      // 204 No Content is an empty page; an empty 200 is a truncated answer, which must not end the stream.
+      parsed = status === 204 ? null : JSON.parse(raw.text);
+    } catch {
+      return {
+        ok: false,
+        generation,
+        serverWait: false,
+        fault: true,
+        error: new HttpError(
+          'HTTP_BAD_BODY',
+          `${request.method} ${shownUrl} answered ${status} with ${raw.text.length === 0 ? 'an empty body' : `a body that is not JSON${describeBody(raw.text)}`}`,
+          { status, kind: 'retry', context: { url: shownUrl, method: request.method, attempt, status } },
+        ),
+      };
+    }
+    return {
+      ok: true,
+      response: {
+        status,
+        headers: raw.headers,
+        text: raw.text,
+        body: parsed,
+        url: shownUrl,
+        bytes: raw.bytes,
+        attempt,
+        latencyMs,
+      },
+    };
+  }
+
+  /** One exchange, counted and recorded whatever its outcome. */
+  async #send(
+    sent: { method: string; url: URL; headers: Record<string, string>; body: string | null },
+    record: Pick<RequestRecord, 'method' | 'attempt' | 'waitMs' | 'backoffMs' | 'auth'>,
+    signal: AbortSignal | undefined,
+    onHeaders?: () => void,
+  ): Promise<Sent> {
+    const shownUrl = redact(sent.url.toString());
+    const path = redact(`${sent.url.pathname}${sent.url.search}`);
+    const at = this.#clock.now();
+    const started = performance.now();
+    this.stats.requests++;
+    try {
+      const raw = await exchange(this.#agent, sent, this.#limits, signal, onHeaders);
+      const latencyMs = performance.now() - started;
+      this.stats.bytes += raw.bytes;
+      this.log.record({
+        ...record,
+        at,
+        path,
+        status: raw.status,
+        error: undefined,
+        latencyMs,
+        bytes: raw.bytes,
+      });
+      return { raw, shownUrl, latencyMs };
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      this.log.record({
+        ...record,
+        at,
+        path,
+        status: error.status,
+        error: error.code,
+        latencyMs: performance.now() - started,
+        bytes: 0,
+      });
+      return { failure: error };
+    }
+  }
+
+  /** The transport auth strategies use for token and login requests (see TokenTransport). */
+  #via(signal: AbortSignal | undefined): TokenTransport {
+    return (request) => this.#tokenRequest(request, signal);
+  }
+
+  async #tokenRequest(request: TokenRequest, signal: AbortSignal | undefined): Promise<TokenResponse> {
+    const { max_attempts: maxAttempts, max_elapsed: maxElapsed } = this.#source.retry;
+    const deadline = this.#now() + maxElapsed;
+    const url = buildUrl(this.#source.base_url, request.url);
+    let backoffMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const sent = { method: request.method, url, headers: { ...request.headers }, body: request.body };
+      const record = { method: request.method, attempt, waitMs: 0, backoffMs, auth: true };
+      const result = await this.#send(sent, record, signal);
+      let error: HttpError;
+      if ('failure' in result) error = result.failure;
+      else if (!isRetryableStatus(result.raw.status)) {
+        const { raw, shownUrl } = result;
+        return { status: raw.status, url: shownUrl, body: parseOrUndefined(raw.text), text: raw.text };
+      } else {
+        error = new HttpError(
+          'HTTP_STATUS',
+          `${request.method} ${result.shownUrl} answered ${result.raw.status}${describeBody(result.raw.text)}`,
+          { status: result.raw.status, kind: 'retry', context: { url: result.shownUrl } },
+        );
+      }
+      if (error.kind !== 'retry' || attempt >= maxAttempts) throw error;
+      backoffMs = this.#backoff(attempt);
+      if (this.#now() + backoffMs > deadline) throw this.#outOfTime(error, attempt);
+      this.stats.retries++;
+      this.stats.waitMs += backoffMs;
+      await this.#clock.sleep(backoffMs, signal);
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const { initial_delay: initialDelayMs, max_delay: maxDelayMs } = this.#source.retry;
+    return backoffDelay(attempt, { initialDelayMs, maxDelayMs }, this.#random);
+  }
+
+  #outOfTime(error: HttpError, attempts: number): HttpError {
+    return new HttpError(
+      error.code,
+      `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: another would pass retry.max_elapsed ${formatDuration(this.#source.retry.max_elapsed)})`,
+      { status: error.status, kind: error.kind, context: error.context, cause: error.cause },
+    );
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
   }
 
   /** The source's base URL, to which request paths are joined. */
@@ -235,12 +353,12 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[key] = Array.isArray(value) ? value.join(', ') : value;
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return flat;
 }
 
 /** The start of an error body, which usually says what went wrong (redacted: APIs echo credentials). */

@@ -41,12 +41,3 @@ export function backoffDelay(
   const bound = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * bound);
 }
-
-/** `Retry-After` as delta-seconds or an HTTP date → milliseconds to wait (undefined when absent or unparsable). */
-export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1_000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
-}

@@ -15,6 +15,7 @@ import { HttpClient } from '../http/client.js';
 import { Normalizer } from '../normalize/normalizer.js';
 import { batchPages } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
+import { saveRequestLog } from './request-log.js';
 import { loadSpec, tableOf } from './spec.js';
 
 export interface ProgressEvent {
@@ -114,7 +115,8 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
       { previousOwner: claim.takenOverFrom },
       'took over the load of a process that died or whose lease expired',
     );
-  const client = new HttpClient(config.source, { clock: ctx.clock, logger: log });
+  // Keyed by config id: concurrent loads of one pipeline share its rate limit, circuit and tokens.
+  const client = new HttpClient(config.source, { clock: ctx.clock, logger: log, shareKey: config.id });
   try {
     if (!resource) {
       throw new RestlakeError(
@@ -183,6 +185,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
       RateLimitedCount: httpStats.rateLimited,
       BytesFetched: httpStats.bytes,
     });
+    await saveRequestLog(ctx.control, { ...row, RunId: runId, Attempt: row.AttemptCount }, client, log);
   }
   return {
     row,

@@ -67,6 +67,8 @@ describe('restlake CLI', () => {
     const commands = [
       'run',
       'validate',
+      'check',
+      'report',
       'schema',
       'status',
       'audit',
@@ -82,6 +84,13 @@ describe('restlake CLI', () => {
       expect(r.code, commands[i]).toBe(0);
       expect(r.stdout).toMatch(/^Usage: restlake /);
     });
+  });
+
+  test('check and report show an example in their --help', async () => {
+    for (const command of ['check', 'report']) {
+      const { stdout } = await cli([command, '--help']);
+      expect(stdout, command).toMatch(new RegExp(`Example:\\n  restlake ${command} `));
+    }
   });
 
   test('--version prints the package version', async () => {

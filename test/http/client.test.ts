@@ -1,15 +1,12 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { sourceSchema } from '../../src/config/schema.js';
-import type { Clock } from '../../src/core/clock.js';
 import { HttpClient } from '../../src/http/client.js';
-import { backoffDelay, parseRetryAfter } from '../../src/http/retry.js';
+import { backoffDelay } from '../../src/http/retry.js';
+import { parseRetryAfter } from '../../src/http/server-signals.js';
+import { steppingClock } from '../support/clocks.js';
 import { type Reply, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
-
-/** A clock whose sleeps return at once and are recorded, so backoff is checked without waiting. */
-function recordingClock(): Clock & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return { sleeps, now: () => new Date('2025-01-01T00:00:00Z'), sleep: async (ms) => void sleeps.push(ms) };
-}
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -21,7 +18,7 @@ async function clientFor(replies: Reply[] | ((n: number) => Reply), source: Reco
   server = await scriptedServer(({ n }) =>
     typeof replies === 'function' ? replies(n) : (replies[n] ?? replies.at(-1)!),
   );
-  const clock = recordingClock();
+  const clock = steppingClock();
   const client = new HttpClient(
     sourceSchema.parse({
       base_url: `${server.url}/v1`,
@@ -88,15 +85,118 @@ describe('retries', () => {
     await client.close();
   });
 
-  test('a response slower than the timeout fails as a timeout after the attempts', async () => {
-    const { client } = await clientFor([{ delayMs: 500, body: {} }], {
-      timeout: 50,
+  test('a 503 burst is retried until the API recovers; a 400 in between is not', async () => {
+    const { client, server } = await clientFor((n) => (n < 3 ? { status: 503 } : { body: { n } }), {
+      retry: { max_attempts: 5, initial_delay: 10 },
+    });
+    expect((await client.request({ method: 'GET', path: '/x' })).body).toEqual({ n: 3 });
+    expect(client.stats).toMatchObject({ requests: 4, retries: 3 });
+    expect(client.log.records().map((r) => [r.status, r.attempt])).toEqual([
+      [503, 1],
+      [503, 2],
+      [503, 3],
+      [200, 4],
+    ]);
+    expect(server.requests).toHaveLength(4);
+    await client.close();
+  });
+
+  test('the whole request has a time budget: no backoff may pass retry.max_elapsed', async () => {
+    const { client, clock, server } = await clientFor([{ status: 503 }], {
+      retry: { max_attempts: 10, initial_delay: '1s', max_delay: '1m', max_elapsed: '5s' },
+    });
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toThrow(
+      /answered 503.* \(gave up after 3 attempts: another would pass retry\.max_elapsed 5\.0s\)/,
+    );
+    // Waits of 1 s and 2 s fit in 5 s; the next one (4 s) would not.
+    expect(clock.sleeps).toEqual([1000, 2000]);
+    expect(server.requests).toHaveLength(3);
+    await client.close();
+  });
+});
+
+describe('timeouts and limits', () => {
+  test('no response headers within timeout.headers: a timeout, retried, then failed naming the setting', async () => {
+    const { client, server } = await clientFor([{ delayMs: 500, body: {} }], {
+      timeout: { headers: 50 },
       retry: { max_attempts: 2, initial_delay: 1 },
     });
     await expect(client.request({ method: 'GET', path: '/slow' })).rejects.toMatchObject({
       code: 'HTTP_TIMEOUT',
+      message: expect.stringMatching(/GET .*\/v1\/slow failed: no response within 50ms \(timeout\.headers\)/),
+    });
+    expect(server.requests).toHaveLength(2);
+    await client.close();
+  });
+
+  test('a body that stalls longer than timeout.body times out', async () => {
+    const stalling = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[1,2,');
+    });
+    const client = new HttpClient(
+      sourceSchema.parse({ base_url: stalling.url, timeout: { body: 100 }, retry: { max_attempts: 1 } }),
+    );
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'HTTP_TIMEOUT',
+      message: expect.stringMatching(/the response body stalled for 100ms \(timeout\.body\)/),
     });
     await client.close();
+    await stalling.close();
+  });
+
+  test('a TLS handshake that never completes hits timeout.connect', async () => {
+    // A TCP server that accepts and says nothing: the connection opens, the TLS handshake never ends.
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const client = new HttpClient(
+      sourceSchema.parse({
+        base_url: `https://127.0.0.1:${port}`,
+        timeout: { connect: 100 },
+        retry: { max_attempts: 1 },
+      }),
+    );
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'HTTP_TIMEOUT',
+      message: expect.stringMatching(/could not connect within 100ms \(timeout\.connect\)/),
+    });
+    await client.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test.each([
+    ['declared by Content-Length', false],
+    ['streamed without a length', true],
+  ])('a body larger than max_response_bytes fails without retrying (%s)', async (_label, chunked) => {
+    const big = await rawServer((_req, res) => {
+      const body = JSON.stringify({ data: 'x'.repeat(5_000) });
+      res.writeHead(
+        200,
+        chunked ? { 'content-type': 'application/json' } : { 'content-length': String(body.length) },
+      );
+      if (chunked) for (let i = 0; i < body.length; i += 1_000) res.write(body.slice(i, i + 1_000));
+      res.end(chunked ? '' : body);
+    });
+    const client = new HttpClient(
+      sourceSchema.parse({
+        base_url: big.url,
+        max_response_bytes: '2KB',
+        retry: { max_attempts: 3, initial_delay: 1 },
+      }),
+    );
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'HTTP_TOO_LARGE',
+      kind: 'fatal',
+      message: expect.stringMatching(
+        /answered 200 with a body of .*, more than max_response_bytes \(2048 bytes\)/,
+      ),
+    });
+    expect(big.requests()).toBe(1);
+    await client.close();
+    await big.close();
   });
 
   test('a refused connection is a network error naming the URL', async () => {
@@ -160,9 +260,29 @@ describe('backoff helpers', () => {
   });
 
   test('Retry-After as seconds or as an HTTP date', () => {
-    const now = new Date('2025-01-01T00:00:00Z');
+    const now = Date.parse('2025-01-01T00:00:00Z');
     expect(parseRetryAfter('3', now)).toBe(3000);
     expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:10 GMT', now)).toBe(10_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });
+
+/** A node:http server with a hand-written handler (partial bodies, chunked writes). */
+async function rawServer(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  let count = 0;
+  const server = createServer((req, res) => {
+    count++;
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
