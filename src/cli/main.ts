@@ -6,12 +6,14 @@ import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPlan } from './commands/plan.js';
 import { registerQuery } from './commands/query.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSampleApi } from './commands/sample-api.js';
 import { registerSchema } from './commands/schema.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWorker } from './commands/worker.js';
 import { EXIT, type ExitCode, exitCodeFor } from './exit-codes.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -34,6 +36,8 @@ const program = new Command('restlake')
   .exitOverride();
 
 registerRun(program, setExit);
+registerPlan(program);
+registerWorker(program, setExit);
 registerValidate(program, setExit);
 registerCheck(program, setExit);
 registerSchema(program);

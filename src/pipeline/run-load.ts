@@ -88,7 +88,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   const stop = (reason: RestlakeError) => aborter.abort(reason);
   ctx.signal?.addEventListener(
     'abort',
-    () => stop(new RestlakeError('CANCELLED', 'the load was cancelled')),
+    () => stop(new RestlakeError('CANCELLED', 'the load was stopped by its process and handed back')),
     { once: true },
   );
   const heartbeat = setInterval(
@@ -111,7 +111,10 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   heartbeat.unref();
 
   if (claim.takenOverFrom)
-    log.warn({ previousOwner: claim.takenOverFrom }, 'took over a load whose lease expired');
+    log.warn(
+      { previousOwner: claim.takenOverFrom },
+      'took over the load of a process that died or whose lease expired',
+    );
   // Keyed by config id: concurrent loads of one pipeline share its rate limit, circuit and tokens.
   const client = new HttpClient(config.source, { clock: ctx.clock, logger: log, shareKey: config.id });
   try {
@@ -136,11 +139,20 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   }
   const httpStats = client.stats;
 
+  const stopping = error?.code === 'CANCELLED' && ctx.signal?.aborted === true;
   const status: AuditStatus = !error ? 'SUCCESS' : counts.committedBatches > 0 ? 'PARTIAL' : 'FAILED';
   const now = ctx.clock.now();
   const message = error ? redact(describeError(error)) : null;
   try {
-    if (error) {
+    if (error?.code === 'LEASE_HELD') {
+      // Another worker took the load over (this one paused past its lease): the row is theirs to finish.
+      log.warn({ err: message }, 'load taken over by another worker; leaving it to them');
+    } else if (error && stopping) {
+      // Stopped by its process (SIGTERM): the committed batches stay, the load goes back to PENDING for the
+      // next worker, which resumes from the checkpoint.
+      log.info({ batches: counts.committedBatches }, 'load handed back');
+      await ctx.control.release(row, ctx.owner, now);
+    } else if (error) {
       log.error({ code: error.code, err: message }, 'load failed');
       await ctx.control.fail(row, ctx.owner, message!, now);
     }

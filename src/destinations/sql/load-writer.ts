@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import type { Column, RowSet } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter } from '../types.js';
@@ -74,6 +75,8 @@ export class SqlLoadWriter implements LoadWriter {
   readonly #bronzeSchema: string;
   /** Columns of the tables touched so far, as they are in the database. */
   #known = new Map<string, Column[]>();
+  /** The checkpoint as this writer last read or committed it; undefined when there was none. */
+  #checkpoint: string | undefined;
 
   constructor(options: SqlLoadWriterOptions) {
     this.#sql = options.sql;
@@ -96,12 +99,13 @@ export class SqlLoadWriter implements LoadWriter {
       `SELECT Checkpoint AS checkpoint FROM ${CHECKPOINTS} WHERE LoadKey = $1`,
       [this.#target.loadKey],
     );
+    this.#checkpoint = row?.checkpoint;
     return row?.checkpoint;
   }
 
   async write(batch: Batch): Promise<BatchResult> {
     try {
-      return await this.#sql.transaction(async (tx) => {
+      const result = await this.#sql.transaction(async (tx) => {
         const rows: Record<string, number> = {};
         if (this.#target.bronzeTable && batch.pages.length > 0) {
           const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable };
@@ -124,6 +128,8 @@ export class SqlLoadWriter implements LoadWriter {
         failpoint('batch.committing');
         return { rows };
       });
+      this.#checkpoint = batch.checkpoint;
+      return result;
     } catch (error) {
       // The transaction rolled back any ALTER TABLE it made: forget what we believed about the tables.
       this.#known.clear();
@@ -163,16 +169,28 @@ export class SqlLoadWriter implements LoadWriter {
     this.#known.set(key, synced.columns);
   }
 
+  /**
+   * Saves the checkpoint only if it is still the one this writer last saw: a worker that paused past its lease
+   * (and whose load another worker took over and advanced) fails here, and its batch rolls back instead of
+   * being written twice.
+   */
   async #saveCheckpoint(tx: SqlClient, checkpoint: string): Promise<void> {
-    await tx.execute(
+    const saved = await tx.execute(
       `INSERT INTO ${CHECKPOINTS} (LoadKey, Checkpoint, UpdatedAt) VALUES ($1, $2, CAST($3 AS TIMESTAMPTZ))
-       ON CONFLICT (LoadKey) DO UPDATE SET Checkpoint = excluded.Checkpoint, UpdatedAt = excluded.UpdatedAt`,
-      [this.#target.loadKey, checkpoint, new Date().toISOString()],
+       ON CONFLICT (LoadKey) DO UPDATE SET Checkpoint = excluded.Checkpoint, UpdatedAt = excluded.UpdatedAt
+       WHERE ${CHECKPOINTS}.Checkpoint = CAST($4 AS VARCHAR)`,
+      [this.#target.loadKey, checkpoint, new Date().toISOString(), this.#checkpoint ?? null],
     );
+    if (saved !== 1) {
+      throw new RestlakeError(
+        'LEASE_HELD',
+        `load ${this.#target.loadKey} was advanced by another process since this one last committed; its lease was taken over`,
+      );
+    }
   }
 
   async finish(checkpoint: string): Promise<Record<string, number>> {
-    return this.#sql.transaction(async (tx) => {
+    const totals = await this.#sql.transaction(async (tx) => {
       for (const table of this.#target.tables) {
         const target = refSql(this.#silver(table));
         if (this.#target.disposition === 'replace') {
@@ -190,6 +208,8 @@ export class SqlLoadWriter implements LoadWriter {
       await this.#saveCheckpoint(tx, checkpoint);
       return this.#count(tx);
     });
+    this.#checkpoint = checkpoint;
+    return totals;
   }
 
   totals(): Promise<Record<string, number>> {
