@@ -36,7 +36,7 @@ export function withWorkspaceOptions(command: Command): Command {
 export async function openWorkspaceFrom(options: WorkspaceOptions): Promise<Workspace> {
   if (options.file) {
     const { config, file } = loadPipelineFile(options.file);
-    return openWorkspace(config.destination, dirname(file));
+    return openWorkspace(config.destination, dirname(file), config.control);
   }
   const path = resolve(options.db);
   if (!existsSync(path)) {

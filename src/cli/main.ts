@@ -6,6 +6,7 @@ import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPlan } from './commands/plan.js';
 import { registerQuery } from './commands/query.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerReport } from './commands/report.js';
@@ -13,6 +14,7 @@ import { registerRun } from './commands/run.js';
 import { registerSampleApi } from './commands/sample-api.js';
 import { registerSchema } from './commands/schema.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWorker } from './commands/worker.js';
 import { EXIT, type ExitCode, exitCodeFor } from './exit-codes.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -35,6 +37,8 @@ const program = new Command('restlake')
   .exitOverride();
 
 registerRun(program, setExit);
+registerPlan(program);
+registerWorker(program, setExit);
 registerValidate(program, setExit);
 registerCheck(program, setExit);
 registerSchema(program);

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { destinationSchema } from './destination.js';
+import { controlSchema, destinationSchema } from './destination.js';
 import { checkExtraction } from './extraction-rules.js';
 import { normalizeIssues, tablesOfResource } from './normalize.js';
 import { identifier, nonEmpty } from './primitives.js';
@@ -31,6 +31,8 @@ export const pipelineSchema = z
       bronze_schema: 'bronze',
       bronze: true,
     }),
+    /** Where the control and audit tables live; the destination's own database when omitted. */
+    control: controlSchema.optional(),
     schedule: z
       .strictObject({
         /** Five- or six-field cron expression, evaluated in UTC: `0 2 * * *` is every day at 02:00 UTC. */
@@ -80,7 +82,7 @@ export type PipelineConfig = z.output<typeof pipelineSchema>;
 export type PipelineInput = z.input<typeof pipelineSchema>;
 export type { AuthConfig } from './auth.js';
 export type { ColumnConfig } from './columns.js';
-export type { DestinationConfig } from './destination.js';
+export type { ControlConfig, DestinationConfig, PostgresConnectionConfig } from './destination.js';
 export type { PaginatorConfig, PaginatorType, ParamLocation } from './paginator.js';
 export type { ResourceConfig, WriteDisposition } from './resource.js';
 export type { RetryConfig, SourceConfig } from './source.js';

@@ -1,6 +1,6 @@
 import { RestlakeError } from '../core/errors.js';
 import type { SqlClient, SqlValue } from '../destinations/sql/client.js';
-import { migrate } from '../destinations/sql/migrate.js';
+import { migrate, withLock } from '../destinations/sql/migrate.js';
 import { CONTROL_MIGRATIONS } from './migrations.js';
 import {
   type AuditStatus,
@@ -153,13 +153,18 @@ export interface ClaimOptions {
   now: Date;
   /** Only loads of these configs (and resources, as `config.resource` or `config`). */
   configIds?: readonly string[];
-  /** Only loads whose TriggerScheduleTime has come (workers); `run` takes a config's loads whenever asked. */
+  /**
+   * Only loads whose TriggerScheduleTime has come (workers), or RUNNING ones whose lease expired; `run` takes a
+   * config's loads whenever asked.
+   */
   dueOnly?: boolean;
   /**
    * Take over RUNNING loads of other owners whatever their lease says: right where the database admits one
    * process at a time (DuckDB), so any other owner has died.
    */
   takeOverOthers?: boolean;
+  /** Take over RUNNING loads of these owners whatever their lease says: processes known to have died. */
+  deadOwners?: readonly string[];
   /** Only loads planned up to this IndexNo: `run` does what was due when it started, not the loads it plans next. */
   maxIndexNo?: number;
   /** This load only (a rebuild claims the REBUILD row it inserted); otherwise rebuilds are never claimed. */
@@ -188,19 +193,33 @@ export class ControlStore {
   }
 
   /**
-   * Inserts a PENDING row for each resource that has no open load (PENDING, RUNNING or FAILED): FULL_LOAD
-   * the first time or for full-refresh resources, INCREMENTAL from the last high-water mark otherwise.
-   * Idempotent: planning twice plans nothing twice. Returns the rows it inserted.
+   * Makes a load of each resource due now: inserts a PENDING row for a resource that has no open load
+   * (PENDING, RUNNING or FAILED): FULL_LOAD the first time or for full-refresh resources, INCREMENTAL from the
+   * last high-water mark otherwise. A PENDING load not yet due (TriggerScheduleTime NULL: the next load of a
+   * pipeline without a schedule, which waits to be asked for) is made due now. Idempotent: planning twice plans
+   * nothing twice. Returns the rows it inserted or made due.
    */
   async plan(specs: readonly LoadSpec[], now: Date): Promise<ControlRow[]> {
     const planned: ControlRow[] = [];
     for (const spec of specs) {
-      const row = await this.sql.transaction(async (tx) => {
-        const open = await tx.query(
-          `SELECT IndexNo AS "IndexNo" FROM ${CONTROL} WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus IN ${OPEN_STATUSES} AND ${SCHEDULED} LIMIT 1`,
+      // Two planners at once (two machines, or `plan` beside `run`) must not both find no open load and both
+      // insert one: they take turns per resource.
+      const key = `restlake.plan:${spec.ConfigId}.${spec.ResourceName}`;
+      const row = await withLock(this.sql, key, async (tx) => {
+        const open = await tx.query<{ IndexNo: number; LoadStatus: LoadStatus; asked: boolean }>(
+          `SELECT IndexNo AS "IndexNo", LoadStatus AS "LoadStatus", TriggerScheduleTime IS NOT NULL AS "asked"
+           FROM ${CONTROL} WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus IN ${OPEN_STATUSES} AND ${SCHEDULED} LIMIT 1`,
           [spec.ConfigId, spec.ResourceName],
         );
-        if (open.length > 0) return undefined;
+        if (open[0]) {
+          if (open[0].LoadStatus !== 'PENDING' || open[0].asked) return undefined;
+          const [due] = await tx.query<ControlRow>(
+            `UPDATE ${CONTROL} SET TriggerScheduleTime = CAST($2 AS TIMESTAMPTZ) WHERE IndexNo = $1
+             AND TriggerScheduleTime IS NULL RETURNING ${SELECT_CONTROL}`,
+            [open[0].IndexNo, ts(now)],
+          );
+          return due;
+        }
         const [last] = await tx.query<{ LastLoadTime: Date | null }>(
           `SELECT LastLoadTime AS "LastLoadTime" FROM ${CONTROL}
            WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus = 'SUCCESS' AND ${SCHEDULED} ORDER BY IndexNo DESC LIMIT 1`,
@@ -214,9 +233,10 @@ export class ControlStore {
   }
 
   /**
-   * Inserts the load after one that succeeded (`mark` is its high-water mark; undefined when there was none
-   * yet). The trigger time is the next schedule tick after `after` (the previous trigger), not after now, so
-   * a late run does not push every later run back.
+   * Inserts a load: a planned one (`after` undefined: due now), or the one after a load that succeeded
+   * (`mark` is its high-water mark; undefined when there was none yet), due at the next schedule tick after
+   * `after` (the previous trigger, not now, so a late run does not push every later run back), or not yet due
+   * when the pipeline has no schedule.
    */
   async #insertNext(
     tx: SqlClient,
@@ -233,7 +253,7 @@ export class ControlStore {
       : loadType === 'INCREMENTAL' && mark
         ? new Date(Math.max(spec.incrementalStart!.getTime(), mark.getTime() - spec.lagMs))
         : spec.incrementalStart!;
-    const trigger = after ? spec.nextTrigger(after) : undefined;
+    const trigger = after ? spec.nextTrigger(after) : now;
     const values: SqlValue[] = [
       spec.ConfigId,
       spec.ResourceName,
@@ -267,9 +287,11 @@ export class ControlStore {
     // Placeholders are created as they are used: both databases reject a parameter the SQL does not mention.
     let nowRef: string | undefined;
     const nowParam = () => (nowRef ??= `CAST(${param(ts(now))} AS TIMESTAMPTZ)`);
+    const dead = () =>
+      options.deadOwners?.length ? ` OR LeaseOwner IN (${options.deadOwners.map(param).join(', ')})` : '';
     const expired = options.takeOverOthers
       ? `LeaseOwner <> ${param(options.owner)}`
-      : `LeaseExpiresAt < ${nowParam()}`;
+      : `(LeaseExpiresAt < ${nowParam()}${dead()})`;
     const filters: string[] = [`(LoadStatus = 'PENDING' OR (LoadStatus = 'RUNNING' AND ${expired}))`];
     if (options.configIds) {
       const list = options.configIds.map(param).join(', ');
@@ -277,8 +299,7 @@ export class ControlStore {
     }
     if (options.maxIndexNo !== undefined) filters.push(`IndexNo <= ${param(options.maxIndexNo)}`);
     filters.push(options.indexNo === undefined ? SCHEDULED : `IndexNo = ${param(options.indexNo)}`);
-    if (options.dueOnly)
-      filters.push(`(TriggerScheduleTime IS NULL OR TriggerScheduleTime <= ${nowParam()})`);
+    if (options.dueOnly) filters.push(`(LoadStatus = 'RUNNING' OR TriggerScheduleTime <= ${nowParam()})`);
     const lock = this.sql.dialect.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
     return this.sql.transaction(async (tx) => {
       const [candidate] = await tx.query<{
@@ -471,6 +492,32 @@ export class ControlStore {
       [configId, resource],
     );
     return row;
+  }
+
+  /**
+   * How many loads of these configs are due or running (anywhere): a worker told to exit when idle waits for
+   * RUNNING ones too, since their owner may die and leave them to be taken over.
+   */
+  async outstanding(configIds: readonly string[], now: Date): Promise<number> {
+    if (configIds.length === 0) return 0;
+    const list = configIds.map((_, i) => `$${i + 2}`).join(', ');
+    const [row] = await this.sql.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${CONTROL} WHERE ConfigId IN (${list})
+       AND (LoadStatus = 'RUNNING' OR (LoadStatus = 'PENDING' AND TriggerScheduleTime <= CAST($1 AS TIMESTAMPTZ)))`,
+      [ts(now), ...configIds],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** The owners of RUNNING loads (of these configs), to find those that have died. */
+  async runningOwners(configIds: readonly string[]): Promise<string[]> {
+    if (configIds.length === 0) return [];
+    const rows = await this.sql.query<{ owner: string }>(
+      `SELECT DISTINCT LeaseOwner AS owner FROM ${CONTROL} WHERE LoadStatus = 'RUNNING' AND LeaseOwner IS NOT NULL
+       AND ConfigId IN (${configIds.map((_, i) => `$${i + 1}`).join(', ')})`,
+      [...configIds],
+    );
+    return rows.map((r) => r.owner);
   }
 
   /** The highest IndexNo so far (0 when there is no load yet). */

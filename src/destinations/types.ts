@@ -103,3 +103,9 @@ export interface Destination {
   query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
 }
+
+/** A database holding only the control plane (`control:` in a pipeline file), apart from the destination. */
+export interface ControlDatabase {
+  sql: SqlClient;
+  close(): Promise<void>;
+}

@@ -28,6 +28,8 @@ export interface AttemptRecord {
   totalRows: number | null;
   http: { requests: number; retries: number; rateLimited: number; bytes: number };
   stats: LoadStats;
+  /** The attempt was stopped by its process: the load goes back to PENDING rather than FAILED. */
+  handBack?: boolean;
   /** Runs after the audit row is written, whatever happened (a load saves its request log). */
   afterAudit?: () => Promise<void>;
 }
@@ -46,7 +48,14 @@ export async function settleAttempt(
   const now = ctx.clock.now();
   const message = error ? redact(describeError(error)) : null;
   try {
-    if (error) {
+    if (error?.code === 'LEASE_HELD') {
+      // Another worker took the load over (this one paused past its lease): the row is theirs to finish.
+      log.warn({ err: message }, 'load taken over by another worker; leaving it to them');
+    } else if (error && attempt.handBack) {
+      // The committed batches stay; the next worker resumes from the checkpoint.
+      log.info({ batches: counts.committedBatches }, 'load handed back');
+      await ctx.control.release(row, ctx.owner, now);
+    } else if (error) {
       log.error({ code: error.code, err: message }, 'load failed');
       await ctx.control.fail(row, ctx.owner, message!, now);
     }

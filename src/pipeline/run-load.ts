@@ -83,7 +83,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   const stop = (reason: RestlakeError) => aborter.abort(reason);
   ctx.signal?.addEventListener(
     'abort',
-    () => stop(new RestlakeError('CANCELLED', 'the load was cancelled')),
+    () => stop(new RestlakeError('CANCELLED', 'the load was stopped by its process and handed back')),
     { once: true },
   );
   const heartbeat = setInterval(
@@ -106,7 +106,10 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   heartbeat.unref();
 
   if (claim.takenOverFrom)
-    log.warn({ previousOwner: claim.takenOverFrom }, 'took over a load whose lease expired');
+    log.warn(
+      { previousOwner: claim.takenOverFrom },
+      'took over the load of a process that died or whose lease expired',
+    );
   // Keyed by config id: concurrent loads of one pipeline share its rate limit, circuit and tokens.
   const client = new HttpClient(config.source, { clock: ctx.clock, logger: log, shareKey: config.id });
   try {
@@ -140,6 +143,8 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     await client.close();
   }
   return settleAttempt(ctx, log, {
+    // Stopped by its process (SIGTERM): the load goes back to PENDING for the next worker.
+    handBack: error?.code === 'CANCELLED' && ctx.signal?.aborted === true,
     row,
     table: resource ? tableOf(resource) : (row.TargetTable ?? ''),
     runId,

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadedPipeline } from '../config/load.js';
-import type { DestinationConfig, PipelineConfig } from '../config/schema.js';
+import type { ControlConfig, DestinationConfig, PipelineConfig } from '../config/schema.js';
 import { ControlStore } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { openDestination } from '../destinations/registry.js';
+import { openControlDatabase, openDestination } from '../destinations/registry.js';
 import type { Destination } from '../destinations/types.js';
 import { loadParsers } from '../normalize/parser.js';
 import { type LoadContext, type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
@@ -25,6 +25,25 @@ export interface RunOptions {
 /** This process, as a lease owner: unique per process, readable in the control table. */
 export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+/**
+ * The owners among `owners` that were processes of this machine and no longer exist: their loads need not
+ * wait for their leases to expire. A process that merely looks gone (another PID namespace under the same host
+ * name) costs no duplicate: the checkpoint fence stops the slower of two writers.
+ */
+export function deadLocalOwners(owners: readonly string[]): string[] {
+  const host = hostname();
+  return owners.filter((owner) => {
+    const [ownerHost, pid] = owner.split(':');
+    if (ownerHost !== host || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  });
+}
+
 const DEFAULT_LEASE_MS = 5 * 60_000;
 
 /** The destination and control plane of one pipeline file, opened together and closed together. */
@@ -34,15 +53,28 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-/** Opens a destination (relative paths resolve against `baseDir`) and the control plane beside it. */
-export async function openWorkspace(config: DestinationConfig, baseDir: string): Promise<Workspace> {
+/**
+ * Opens a destination (relative paths resolve against `baseDir`) and the control plane: in the database
+ * `control` names, or beside the data when it is omitted.
+ */
+export async function openWorkspace(
+  config: DestinationConfig,
+  baseDir: string,
+  controlConfig?: ControlConfig,
+): Promise<Workspace> {
   const destination = await openDestination(config, baseDir);
-  try {
-    const control = new ControlStore(destination.sql());
-    await control.migrate();
-    return { destination, control, close: () => destination.close() };
-  } catch (error) {
+  let separate: Awaited<ReturnType<typeof openControlDatabase>> | undefined;
+  const close = async () => {
+    await separate?.close();
     await destination.close();
+  };
+  try {
+    if (controlConfig) separate = await openControlDatabase(controlConfig, baseDir);
+    const control = new ControlStore(separate?.sql ?? destination.sql());
+    await control.migrate();
+    return { destination, control, close };
+  } catch (error) {
+    await close();
     throw error;
   }
 }
@@ -55,7 +87,11 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = 
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const parsers = await loadParsers(loaded.config, dirname(loaded.file), loaded.file);
-  const workspace = await openWorkspace(loaded.config.destination, dirname(loaded.file));
+  const workspace = await openWorkspace(
+    loaded.config.destination,
+    dirname(loaded.file),
+    loaded.config.control,
+  );
   try {
     const { config } = loaded;
     const { control, destination } = workspace;
@@ -81,6 +117,7 @@ async function drain(
   const outcomes: LoadOutcome[] = [];
   const concurrency = Math.max(1, options.concurrency ?? Math.min(4, config.resources.length));
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const deadOwners = deadLocalOwners(await workspace.control.runningOwners([config.id]));
   const worker = async () => {
     for (;;) {
       if (options.signal?.aborted) return;
@@ -91,8 +128,10 @@ async function drain(
         now: options.clock.now(),
         configIds: [config.id],
         maxIndexNo,
-        // One process per DuckDB file: a RUNNING load there that is not ours belongs to a process that died.
-        takeOverOthers: !workspace.destination.capabilities.multiProcess,
+        // A control plane in a DuckDB file admits one process: a RUNNING load there that is not ours belongs to
+        // a process that died.
+        takeOverOthers: !workspace.control.sql.dialect.multiProcess,
+        deadOwners,
       });
       if (!claim) return;
       outcomes.push(

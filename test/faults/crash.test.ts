@@ -54,8 +54,9 @@ function trials(seed: number): Trial[] {
 
 const tmp = tempDir();
 const results = { run: 0, passed: 0 };
-afterAll(() => {
+afterAll(async () => {
   tmp.cleanup();
+  for (const destination of faultDestinations()) await destination.cleanup?.();
   process.stdout.write(`crash trials: ${results.run} run, ${results.passed} passed\n`);
 });
 

@@ -61,7 +61,10 @@ const PAGINATORS: Record<Pagination, Record<string, unknown>> = {
 };
 
 const tmp = tempDir();
-afterAll(() => tmp.cleanup());
+afterAll(async () => {
+  tmp.cleanup();
+  for (const destination of faultDestinations()) await destination.cleanup?.();
+});
 let n = 0;
 
 /** A comparable form of a silver row or a truth record: every value as the text a user would read. */

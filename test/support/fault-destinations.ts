@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type FreshDatabase, freshDatabase, pgSkip } from './pg.js';
 import { tempDir } from './workspace.js';
 
 /**
@@ -13,6 +14,8 @@ export interface FaultDestination {
   prepare(id: string): Promise<Record<string, unknown>>;
   /** Reads `main.items` (or the target's schema) with timestamps as ISO text. */
   selectItems(target: Record<string, unknown>): string;
+  /** Drops what `prepare` made outside the test's temporary folder. */
+  cleanup?(): Promise<void>;
 }
 
 const tmp = tempDir('restlake-faults-');
@@ -26,6 +29,25 @@ const duckdb: FaultDestination = {
        profile__tier, profile__score FROM main.items`,
 };
 
+// A fresh database per pipeline (silver in `main`, as on DuckDB): control rows, checkpoints and tables of one
+// trial never meet another's.
+const databases: Promise<FreshDatabase>[] = [];
+const postgres: FaultDestination = {
+  name: 'postgres',
+  skip: pgSkip,
+  prepare: async (_id) => {
+    const database = freshDatabase();
+    databases.push(database);
+    return { type: 'postgres', url: (await database).url, schema: 'main' };
+  },
+  selectItems: () =>
+    `SELECT id, name, amount, version, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
+       tags, profile__tier, profile__score FROM main.items`,
+  cleanup: async () => {
+    for (const database of databases.splice(0)) await (await database).drop();
+  },
+};
+
 export function faultDestinations(): FaultDestination[] {
-  return [duckdb];
+  return [duckdb, postgres];
 }

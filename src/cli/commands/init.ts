@@ -38,6 +38,10 @@ resources:
 destination:
   type: duckdb
   path: ./restlake.duckdb
+# or PostgreSQL (also what a fleet of \`restlake worker\` processes shares):
+#   type: postgres
+#   url: postgres://loader:\${env:PGPASSWORD}@db.internal:5432/warehouse
+#   schema: public
 `;
 }
 

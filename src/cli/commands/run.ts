@@ -7,6 +7,7 @@ import type { LoadOutcome } from '../../pipeline/run-load.js';
 import { runPipeline } from '../../pipeline/runner.js';
 import { loggerFor } from '../context.js';
 import { EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
+import { parseDurationOption, stopOnSignals } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -20,11 +21,17 @@ export function registerRun(program: Command, setExit: (code: ExitCode) => void)
       'loads of one pipeline run at once (default: one per resource, up to 4)',
       parsePositive,
     )
+    .option(
+      '--lease <duration>',
+      'on a shared control plane, how long a load of a crashed run stays locked (default 5m)',
+      parseDurationOption,
+    )
     .addHelpText(
       'after',
       `
 A new resource starts with a FULL_LOAD; a FAILED load is run again from its last checkpoint (no rows are
-fetched twice); an incremental resource continues from its high-water mark.
+fetched twice); an incremental resource continues from its high-water mark. Ctrl-C or SIGTERM commits the
+batch in flight and hands the load back (PENDING) for the next run (exit 4); a second one exits at once.
 
 Exit codes: 0 every load succeeded, 2 bad pipeline file, 3 authentication failed, 4 a load failed,
 5 the destination could not be opened.
@@ -32,20 +39,28 @@ Exit codes: 0 every load succeeded, 2 bad pipeline file, 3 authentication failed
 Example:
   restlake run pipelines/customers.yaml`,
     )
-    .action(async (files: string[], options: { concurrency?: number }, command: Command) => {
+    .action(async (files: string[], options: { concurrency?: number; lease?: number }, command: Command) => {
       // Validate every file before running any, so a typo in the third file does not leave two loads done.
       const pipelines = files.map((file) => loadPipelineFile(file));
       const progress = terminalProgress();
       const logger = loggerFor(command, progress ? 'warn' : 'info');
       const outcomes: LoadOutcome[] = [];
-      for (const loaded of pipelines) {
-        outcomes.push(
-          ...(await runPipeline(loaded, {
-            logger,
-            ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-            ...(progress ? { onProgress: progress } : {}),
-          })),
-        );
+      const stop = stopOnSignals(logger);
+      try {
+        for (const loaded of pipelines) {
+          if (stop.signal.aborted) break;
+          outcomes.push(
+            ...(await runPipeline(loaded, {
+              logger,
+              signal: stop.signal,
+              ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+              ...(options.lease ? { leaseMs: options.lease } : {}),
+              ...(progress ? { onProgress: progress } : {}),
+            })),
+          );
+        }
+      } finally {
+        stop.dispose();
       }
       process.stdout.write(`${summary(outcomes)}\n`);
       setExit(worstExit(outcomes));

@@ -10,8 +10,8 @@ import { quoteIdent, quoteLiteral, type SqlClient } from '../sql/client.js';
 import { csvChunks } from '../sql/csv.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
-import { migrate } from '../sql/migrate.js';
-import type { Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
+import { ensureSchemas, migrate } from '../sql/migrate.js';
+import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
 import { type DuckDbHandle, openDuckDb } from './instance.js';
 import { DuckDbSqlClient } from './sql-client.js';
 import { duckdbTypes } from './types.js';
@@ -75,9 +75,7 @@ export class DuckDbDestination implements Destination {
       await migrate(destination.#sql, DESTINATION_MIGRATIONS, 'destination');
       // Created here, once, rather than inside load transactions: concurrent loads creating the same schema
       // would conflict.
-      for (const schema of new Set([config.schema, config.bronze_schema])) {
-        await destination.#sql.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-      }
+      await ensureSchemas(destination.#sql, [config.schema, config.bronze_schema]);
       return destination;
     } catch (error) {
       handle.release();
@@ -124,4 +122,22 @@ async function connect(handle: DuckDbHandle): Promise<DuckDBConnection> {
   // Timestamps print in UTC whatever the machine's zone, as they are stored.
   await connection.run(`SET TimeZone = 'UTC'`);
   return connection;
+}
+
+/** A DuckDB file holding only the control plane; one process at a time, like every DuckDB file. */
+export async function openDuckDbControl(path: string, baseDir: string): Promise<ControlDatabase> {
+  const handle = await openDuckDb(path === ':memory:' ? path : resolve(baseDir, path));
+  try {
+    const connection = await connect(handle);
+    return {
+      sql: new DuckDbSqlClient(connection),
+      close: async () => {
+        connection.closeSync();
+        handle.release();
+      },
+    };
+  } catch (error) {
+    handle.release();
+    throw error;
+  }
 }

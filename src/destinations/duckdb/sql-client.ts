@@ -5,6 +5,7 @@ import type { SqlClient, SqlDialect, SqlRow, SqlValue } from '../sql/client.js';
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   skipLocked: false,
+  multiProcess: false,
   checkpointAfterMigration: 'CHECKPOINT',
 };
 

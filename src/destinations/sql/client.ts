@@ -12,6 +12,13 @@ export interface SqlDialect {
   readonly name: string;
   /** Row locks that other sessions skip (`FOR UPDATE SKIP LOCKED`): claims by many workers at once. */
   readonly skipLocked: boolean;
+  /** Several processes may use the database at once; DuckDB admits one process per file. */
+  readonly multiProcess: boolean;
+  /**
+   * A statement taking a lock on the text key `$1` until the transaction ends, to serialize processes doing the
+   * same thing at once (migrations, planning one resource); absent where one process has the database.
+   */
+  readonly transactionLock?: string;
   /**
    * A statement that folds the write-ahead log into the database file, run after migrations that changed
    * something: DuckDB 1.5 cannot replay an `ALTER TABLE ... ADD COLUMN` on a table with a `nextval` default

@@ -97,6 +97,8 @@ export class SqlLoadWriter implements LoadWriter {
   #known = new Map<string, Column[]>();
   /** Record key paths of the columns written by this load, for the history a `replace` records at the swap. */
   readonly #sources = new Map<string, Column[]>();
+  /** The checkpoint as this writer last read or committed it; undefined when there was none. */
+  #checkpoint: string | undefined;
 
   constructor(options: SqlLoadWriterOptions) {
     this.#sql = options.sql;
@@ -124,12 +126,13 @@ export class SqlLoadWriter implements LoadWriter {
       `SELECT Checkpoint AS checkpoint FROM ${CHECKPOINTS} WHERE LoadKey = $1`,
       [this.#target.loadKey],
     );
+    this.#checkpoint = row?.checkpoint;
     return row?.checkpoint;
   }
 
   async write(batch: Batch): Promise<BatchResult> {
     try {
-      return await this.#sql.transaction(async (tx) => {
+      const result = await this.#sql.transaction(async (tx) => {
         const discarded: Record<string, number> = {};
         const plans: TablePlan[] = [];
         const violations: string[] = [];
@@ -151,6 +154,8 @@ export class SqlLoadWriter implements LoadWriter {
         failpoint('batch.committing');
         return { rows, discarded };
       });
+      this.#checkpoint = batch.checkpoint;
+      return result;
     } catch (error) {
       // The transaction rolled back any ALTER TABLE it made: forget what we believed about the tables.
       this.#known.clear();
@@ -272,17 +277,29 @@ export class SqlLoadWriter implements LoadWriter {
     return synced;
   }
 
+  /**
+   * Saves the checkpoint only if it is still the one this writer last saw: a worker that paused past its lease
+   * (and whose load another worker took over and advanced) fails here, and its batch rolls back instead of
+   * being written twice.
+   */
   async #saveCheckpoint(tx: SqlClient, checkpoint: string): Promise<void> {
-    await tx.execute(
+    const saved = await tx.execute(
       `INSERT INTO ${CHECKPOINTS} (LoadKey, Checkpoint, UpdatedAt) VALUES ($1, $2, CAST($3 AS TIMESTAMPTZ))
-       ON CONFLICT (LoadKey) DO UPDATE SET Checkpoint = excluded.Checkpoint, UpdatedAt = excluded.UpdatedAt`,
-      [this.#target.loadKey, checkpoint, new Date().toISOString()],
+       ON CONFLICT (LoadKey) DO UPDATE SET Checkpoint = excluded.Checkpoint, UpdatedAt = excluded.UpdatedAt
+       WHERE ${CHECKPOINTS}.Checkpoint = CAST($4 AS VARCHAR)`,
+      [this.#target.loadKey, checkpoint, new Date().toISOString(), this.#checkpoint ?? null],
     );
+    if (saved !== 1) {
+      throw new RestlakeError(
+        'LEASE_HELD',
+        `load ${this.#target.loadKey} was advanced by another process since this one last committed; its lease was taken over`,
+      );
+    }
   }
 
   async finish(checkpoint: string): Promise<Record<string, number>> {
     this.#known.clear();
-    return this.#sql.transaction(async (tx) => {
+    const totals = await this.#sql.transaction(async (tx) => {
       for (const table of this.#target.tables) {
         const live = this.#silver(table);
         const target = refSql(live);
@@ -310,6 +327,8 @@ export class SqlLoadWriter implements LoadWriter {
       await this.#saveCheckpoint(tx, checkpoint);
       return this.#count(tx);
     });
+    this.#checkpoint = checkpoint;
+    return totals;
   }
 
   totals(): Promise<Record<string, number>> {

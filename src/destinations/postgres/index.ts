@@ -1,0 +1,93 @@
+import type { DestinationConfig, PostgresConnectionConfig } from '../../config/schema.js';
+import { RestlakeError } from '../../core/errors.js';
+import type { SqlClient } from '../sql/client.js';
+import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
+import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
+import { ensureSchemas, migrate } from '../sql/migrate.js';
+import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
+import { acquirePool, databaseName, type PoolHandle } from './connection.js';
+import { copyStage } from './copy.js';
+import { PgSqlClient, type PgTransaction } from './sql-client.js';
+import { postgresTypes } from './types.js';
+
+type Config = Extract<DestinationConfig, { type: 'postgres' }>;
+
+const driver: SqlDriver = {
+  types: postgresTypes,
+  stage: (tx, name, columns, rows) => copyStage(tx as PgTransaction, name, columns, rows),
+  // ON COMMIT DROP: a staging table never outlives its transaction on a pooled connection.
+  tempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
+  dropTemp: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,
+};
+
+/**
+ * PostgreSQL as a destination: bronze and silver tables in one database, loaded with COPY, each batch and its
+ * checkpoint in one transaction. Any number of processes may load into it at once.
+ */
+export class PostgresDestination implements Destination {
+  readonly type = 'postgres';
+  readonly capabilities = { transactions: true, multiProcess: true };
+  readonly catalog: string;
+  readonly schema: string;
+  readonly #config: Config;
+  readonly #pool: PoolHandle;
+  readonly #sql: PgSqlClient;
+
+  private constructor(config: Config, pool: PoolHandle) {
+    this.#config = config;
+    this.#pool = pool;
+    this.#sql = new PgSqlClient(pool.pool);
+    this.catalog = databaseName(config);
+    this.schema = config.schema;
+  }
+
+  static async open(config: Config): Promise<PostgresDestination> {
+    const destination = new PostgresDestination(config, await acquirePool(config));
+    try {
+      await migrate(destination.#sql, DESTINATION_MIGRATIONS, 'destination');
+      await ensureSchemas(destination.#sql, [config.schema, config.bronze_schema]);
+      return destination;
+    } catch (error) {
+      await destination.close();
+      throw error;
+    }
+  }
+
+  sql(): SqlClient {
+    return this.#sql;
+  }
+
+  async openLoad(target: LoadTarget): Promise<LoadWriter> {
+    // Each transaction takes its own pooled connection, so concurrent loads never share one.
+    const writer = new SqlLoadWriter({
+      sql: this.#sql,
+      driver,
+      target,
+      silverSchema: this.#config.schema,
+      bronzeSchema: this.#config.bronze_schema,
+    });
+    await writer.prepare();
+    return writer;
+  }
+
+  async query(text: string): Promise<QueryResult> {
+    try {
+      const result = await this.#pool.pool.query(text);
+      // A multi-statement text gives one result per statement: show the last, as psql does.
+      const last = Array.isArray(result) ? result.at(-1) : result;
+      return { columns: last?.fields?.map((f: { name: string }) => f.name) ?? [], rows: last?.rows ?? [] };
+    } catch (error) {
+      throw new RestlakeError('USAGE', `query failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.release();
+  }
+}
+
+/** A PostgreSQL database holding only the control plane (`control: { type: postgres, ... }`). */
+export async function openPostgresControl(config: PostgresConnectionConfig): Promise<ControlDatabase> {
+  const handle = await acquirePool(config);
+  return { sql: new PgSqlClient(handle.pool), close: () => handle.release() };
+}

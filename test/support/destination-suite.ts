@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rows, runYaml, withWorkspace } from './run.js';
+import { type Reply, type ScriptedServer, scriptedServer } from './scripted-server.js';
+import { tempDir } from './workspace.js';
+
+/** A destination under test: a fresh config per pipeline, and how to tear everything down. */
+export interface DestinationUnderTest {
+  /** The `destination:` of a new pipeline file; `n` makes it distinct where the destination needs that. */
+  destination(n: number): Record<string, unknown>;
+  /** The silver schema the config of pipeline `n` writes to. */
+  schema(n: number): string;
+  cleanup?(): Promise<void>;
+}
+
+/**
+ * The destination conformance suite: the same pipelines, run against every destination by a few lines each,
+ * must leave the same rows. Values are compared as text or numbers so the assertions hold on every database.
+ */
+export function destinationConformance(name: string, setup: () => Promise<DestinationUnderTest>): void {
+  describe(`destination conformance: ${name}`, () => {
+    const tmp = tempDir();
+    let dut: DestinationUnderTest;
+    let server: ScriptedServer;
+    /** What the API answers next: set by each test. */
+    let reply: (page: number) => Reply = () => ({ body: [] });
+    let n = 0;
+
+    beforeAll(async () => {
+      dut = await setup();
+      server = await scriptedServer((req) => reply(Number(req.query.get('page') ?? 1)));
+    });
+    afterAll(async () => {
+      await server?.close();
+      await dut?.cleanup?.();
+      tmp.cleanup();
+    });
+
+    /** A one-resource pipeline against the scripted server, in a fresh destination; returns helpers to run and read it. */
+    function pipeline(resource: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+      const id = `conf_${++n}`;
+      const schema = dut.schema(n);
+      const destination = dut.destination(n);
+      const yaml = {
+        id,
+        source: { base_url: server.url, retry: { max_attempts: 1 } },
+        resources: [{ endpoint: {}, paginator: { type: 'page_number' }, ...resource }],
+        destination,
+        ...extra,
+      };
+      return {
+        run: () => runYaml(tmp.dir, yaml),
+        read: (sql: string) => withWorkspace(destination, tmp.dir, (ws) => rows(ws, sql)),
+        table: (t: string) => `${schema}.${t}`,
+      };
+    }
+    /** Serves `pages` (one array per page), then an empty page. */
+    const serve = (...pages: unknown[][]) => {
+      reply = (page) => ({ body: pages[page - 1] ?? [] });
+    };
+
+    test('replace rebuilds the table on every run', async () => {
+      const p = pipeline({ name: 'items', write: 'replace' });
+      serve(
+        [
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ],
+        [{ id: 3, v: 'c' }],
+      );
+      expect((await p.run()).map((o) => [o.status, o.totalRows])).toEqual([['SUCCESS', 3]]);
+      serve([{ id: 9, v: 'z' }]);
+      await p.run();
+      expect(await p.read(`SELECT id, v FROM ${p.table('items')} ORDER BY id`)).toEqual([{ id: 9, v: 'z' }]);
+    });
+
+    test('append adds every run', async () => {
+      const p = pipeline({ name: 'events', write: 'append' });
+      serve([{ id: 1 }, { id: 2 }]);
+      await p.run();
+      const [second] = await p.run();
+      expect(second).toMatchObject({ status: 'SUCCESS', targetRows: 2, totalRows: 4 });
+      expect(
+        await p.read(`SELECT id, count(*) AS n FROM ${p.table('events')} GROUP BY id ORDER BY id`),
+      ).toEqual([
+        { id: 1, n: 2 },
+        { id: 2, n: 2 },
+      ]);
+    });
+
+    test('merge upserts by primary key: updated rows change in place, new ones are added', async () => {
+      const p = pipeline({ name: 'customers', write: 'merge', primary_key: ['id'] });
+      serve([
+        { id: 1, name: 'Ann' },
+        { id: 2, name: 'Bob' },
+      ]);
+      await p.run();
+      serve([
+        { id: 2, name: 'Bobby' },
+        { id: 3, name: 'Cy' },
+      ]);
+      const [second] = await p.run();
+      expect(second).toMatchObject({ status: 'SUCCESS', totalRows: 3 });
+      expect(await p.read(`SELECT id, name FROM ${p.table('customers')} ORDER BY id`)).toEqual([
+        { id: 1, name: 'Ann' },
+        { id: 2, name: 'Bobby' },
+        { id: 3, name: 'Cy' },
+      ]);
+    });
+
+    test('merge on a composite key', async () => {
+      const p = pipeline({ name: 'prices', write: 'merge', primary_key: ['sku', 'region'] });
+      serve([
+        { sku: 'A', region: 'eu', price: 1 },
+        { sku: 'A', region: 'us', price: 2 },
+      ]);
+      await p.run();
+      serve([{ sku: 'A', region: 'us', price: 3 }]);
+      await p.run();
+      expect(await p.read(`SELECT sku, region, price FROM ${p.table('prices')} ORDER BY region`)).toEqual([
+        { sku: 'A', region: 'eu', price: 1 },
+        { sku: 'A', region: 'us', price: 3 },
+      ]);
+    });
+
+    test('duplicate keys in one batch: the last record wins', async () => {
+      const p = pipeline({ name: 'dupes', write: 'merge', primary_key: ['id'] });
+      serve([
+        { id: 1, v: 'first' },
+        { id: 2, v: 'only' },
+        { id: 1, v: 'last' },
+      ]);
+      const [outcome] = await p.run();
+      expect(outcome).toMatchObject({ status: 'SUCCESS', sourceRows: 3, targetRows: 2, totalRows: 2 });
+      expect(await p.read(`SELECT id, v FROM ${p.table('dupes')} ORDER BY id`)).toEqual([
+        { id: 1, v: 'last' },
+        { id: 2, v: 'only' },
+      ]);
+    });
+
+    test('schema change: a new column is added, a widened one altered, old rows keep their values', async () => {
+      const p = pipeline({ name: 'evolving', write: 'merge', primary_key: ['id'] });
+      serve([{ id: 1, amount: 5 }]);
+      await p.run();
+      serve([{ id: 2, amount: 2.5, note: 'new column' }]);
+      const [second] = await p.run();
+      expect(second?.status).toBe('SUCCESS');
+      expect(await p.read(`SELECT id, amount, note FROM ${p.table('evolving')} ORDER BY id`)).toEqual([
+        { id: 1, amount: 5, note: null },
+        { id: 2, amount: 2.5, note: 'new column' },
+      ]);
+    });
+
+    test('a declared type that changes from integer to string widens the column', async () => {
+      const p = pipeline({ name: 'codes', write: 'append' });
+      serve([{ code: 7 }]);
+      await p.run();
+      serve([{ code: 'X-7' }]);
+      await p.run();
+      expect(
+        await p.read(`SELECT CAST(code AS VARCHAR) AS code FROM ${p.table('codes')} ORDER BY code`),
+      ).toEqual([{ code: '7' }, { code: 'X-7' }]);
+    });
+
+    test('special characters in names and values survive the round trip', async () => {
+      const tricky = 'tab\there, newline\nhere, back\\slash, "quotes", \'single\', ünïcødé, 🚀, \\N, \\.';
+      const p = pipeline({ name: 'select', table: 'order', write: 'merge', primary_key: ['user'] });
+      serve([{ user: 'u1', 'Order ID': 1, 'weird-name': tricky, from: null, camelCase: true }]);
+      const [outcome] = await p.run();
+      expect(outcome?.status).toBe('SUCCESS');
+      const [row] = await p.read(
+        `SELECT "user" AS u, order_id AS oid, weird_name AS w, camel_case AS c FROM ${p.table('"order"')}`,
+      );
+      expect(row).toEqual({ u: 'u1', oid: 1, w: tricky, c: true });
+    });
+
+    test('fencing: a writer whose load another process advanced cannot commit its batch', async () => {
+      const destination = dut.destination(++n);
+      const schema = dut.schema(n);
+      await withWorkspace(destination, tmp.dir, async (ws) => {
+        const target = {
+          loadKey: 'fenced/items/1',
+          disposition: 'append' as const,
+          tables: ['items'],
+          bronzeTable: undefined,
+          metadata: [],
+          origin: { configId: 'fenced', resource: 'items', runId: 'r1' },
+          contract: 'evolve' as const,
+        };
+        const batch = (id: number, checkpoint: string) => ({
+          pages: [],
+          rowSets: [
+            {
+              table: { name: 'items', columns: [{ name: 'id', type: 'bigint' as const }], primaryKey: [] },
+              rows: [[id]],
+            },
+          ],
+          checkpoint,
+        });
+        const paused = await ws.destination.openLoad(target);
+        const rescuer = await ws.destination.openLoad(target);
+        expect(await paused.readCheckpoint()).toBeUndefined();
+        expect(await rescuer.readCheckpoint()).toBeUndefined();
+        await rescuer.write(batch(1, 'page 1'));
+        await expect(paused.write(batch(1, 'page 1 again'))).rejects.toThrow(/advanced by another process/);
+        await rescuer.write(batch(2, 'page 2'));
+        expect(await rescuer.finish('done')).toEqual({ items: 2 });
+        expect(await rows(ws, `SELECT id FROM ${schema}.items ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+        await paused.close();
+        await rescuer.close();
+      });
+    });
+
+    test('a failing page leaves a replace table as it was; the rerun resumes and swaps', async () => {
+      const p = pipeline({ name: 'safe', write: 'replace' }, { batch_size: 1 });
+      serve([{ id: 1 }], [{ id: 2 }]);
+      await p.run();
+      reply = (page) =>
+        page === 2 ? { status: 400, body: { error: 'no' } } : { body: page === 1 ? [{ id: 10 }] : [] };
+      const [failed] = await p.run();
+      expect(failed?.status).toBe('PARTIAL');
+      expect(await p.read(`SELECT id FROM ${p.table('safe')} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+      serve([{ id: 10 }], [{ id: 20 }]);
+      const [resumed] = await p.run();
+      expect(resumed).toMatchObject({ status: 'SUCCESS', totalRows: 2 });
+      expect(await p.read(`SELECT id FROM ${p.table('safe')} ORDER BY id`)).toEqual([{ id: 10 }, { id: 20 }]);
+    });
+  });
+}
