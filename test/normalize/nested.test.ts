@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { faultDestinations } from '../support/fault-destinations.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { pagesOf, type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
@@ -50,6 +51,8 @@ const nested = [
   },
 ];
 
+let target: Record<string, unknown> | undefined;
+let prepared = 0;
 function pipeline(write: string, extra: Record<string, unknown> = {}) {
   const resource = {
     name: 'conversations',
@@ -60,7 +63,10 @@ function pipeline(write: string, extra: Record<string, unknown> = {}) {
     nested,
     ...extra,
   };
-  return localPipeline(tmp.dir, 'nested', server.url, resource, { batch_size: 10 });
+  return localPipeline(tmp.dir, 'nested', server.url, resource, {
+    batch_size: 10,
+    ...(target ? { destination: target } : {}),
+  });
 }
 
 /** The four tables, as the set of facts they hold, joined back together through their keys. */
@@ -115,79 +121,89 @@ async function orphans(ws: Parameters<Parameters<typeof withWorkspace>[2]>[0]) {
   return row;
 }
 
-describe('a four-level payload unnested into four linked tables', () => {
-  test('merge: changing a parent’s children replaces exactly its child rows at every level', async () => {
-    data = [1, 2, 3, 4, 5].map((id) => conversation(id, ['ann', 'bob']));
-    const p = pipeline('merge');
-    const [first] = await runYaml(tmp.dir, p.yaml);
-    expect(first).toMatchObject({ status: 'SUCCESS', totalRows: 5 });
-    await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await counts(ws)).toEqual({ c: 5, p: 10, s: 20, m: 40 });
-      expect(await rows(ws, JOINED)).toEqual(expected(data));
-    });
+for (const destination of faultDestinations()) {
+  describe.skipIf(destination.skip)(
+    `a four-level payload unnested into four linked tables (${destination.name})`,
+    () => {
+      beforeEach(async () => {
+        target = await destination.prepare(`nested_${++prepared}`);
+      });
+      afterAll(() => destination.cleanup?.());
 
-    // Conversation 2 loses bob and gains cy and dee; conversation 4 loses everyone; 6 is new; 1, 3, 5 are
-    // served unchanged; the API now serves 2 twice (an older version first) in the same batch.
-    const changed = conversation(2, ['ann', 'cy', 'dee'], 'escalated');
-    changed.participants[0]!.sessions.pop();
-    const emptied = { ...conversation(4, []), topic: 'closed' };
-    data = [conversation(2, ['zed']), changed, emptied, conversation(6, ['eve'])];
-    const [second] = await runYaml(tmp.dir, p.yaml);
-    expect(second).toMatchObject({ status: 'SUCCESS', totalRows: 6 });
-    const now = [1, 3, 5]
-      .map((id) => conversation(id, ['ann', 'bob']))
-      .concat([changed, emptied, conversation(6, ['eve'])]);
-    await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await rows(ws, JOINED)).toEqual(expected(now));
-      expect(await counts(ws)).toEqual({ c: 6, p: 10, s: 19, m: 38 });
-      expect(await orphans(ws)).toEqual({ p: 0, s: 0, m: 0 });
-      expect(await rows(ws, 'SELECT topic FROM main.conversations WHERE id = 4')).toEqual([
-        { topic: 'closed' },
-      ]);
-      // Positions and row keys are stable: the same input gives the same keys.
-      expect(
-        await rows(ws, `SELECT _row_key FROM main.sessions WHERE _root_id = 2 ORDER BY _row_key`),
-      ).toEqual([
-        { _row_key: '2/0/0' },
-        { _row_key: '2/1/0' },
-        { _row_key: '2/1/1' },
-        { _row_key: '2/2/0' },
-        { _row_key: '2/2/1' },
-      ]);
-    });
-  });
+      test('merge: changing a parent’s children replaces exactly its child rows at every level', async () => {
+        data = [1, 2, 3, 4, 5].map((id) => conversation(id, ['ann', 'bob']));
+        const p = pipeline('merge');
+        const [first] = await runYaml(tmp.dir, p.yaml);
+        expect(first).toMatchObject({ status: 'SUCCESS', totalRows: 5 });
+        await withWorkspace(p.destination, tmp.dir, async (ws) => {
+          expect(await counts(ws)).toEqual({ c: 5, p: 10, s: 20, m: 40 });
+          expect(await rows(ws, JOINED)).toEqual(expected(data));
+        });
 
-  test('replace: child tables are staged and swapped in with their parent', async () => {
-    data = [1, 2, 3].map((id) => conversation(id, ['ann']));
-    const p = pipeline('replace');
-    await runYaml(tmp.dir, p.yaml);
-    data = [conversation(7, ['x', 'y'])];
-    const [outcome] = await runYaml(tmp.dir, p.yaml);
-    expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 1 });
-    await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await counts(ws)).toEqual({ c: 1, p: 2, s: 4, m: 8 });
-      expect(await rows(ws, JOINED)).toEqual(expected(data));
-      const tables = await rows(
-        ws,
-        `SELECT table_name AS t FROM information_schema.tables WHERE table_name LIKE '_rl_%'`,
-      );
-      expect(tables).toEqual([]);
-    });
-  });
+        // Conversation 2 loses bob and gains cy and dee; conversation 4 loses everyone; 6 is new; 1, 3, 5 are
+        // served unchanged; the API now serves 2 twice (an older version first) in the same batch.
+        const changed = conversation(2, ['ann', 'cy', 'dee'], 'escalated');
+        changed.participants[0]!.sessions.pop();
+        const emptied = { ...conversation(4, []), topic: 'closed' };
+        data = [conversation(2, ['zed']), changed, emptied, conversation(6, ['eve'])];
+        const [second] = await runYaml(tmp.dir, p.yaml);
+        expect(second).toMatchObject({ status: 'SUCCESS', totalRows: 6 });
+        const now = [1, 3, 5]
+          .map((id) => conversation(id, ['ann', 'bob']))
+          .concat([changed, emptied, conversation(6, ['eve'])]);
+        await withWorkspace(p.destination, tmp.dir, async (ws) => {
+          expect(await rows(ws, JOINED)).toEqual(expected(now));
+          expect(await counts(ws)).toEqual({ c: 6, p: 10, s: 19, m: 38 });
+          expect(await orphans(ws)).toEqual({ p: 0, s: 0, m: 0 });
+          expect(await rows(ws, 'SELECT topic FROM main.conversations WHERE id = 4')).toEqual([
+            { topic: 'closed' },
+          ]);
+          // Positions and row keys are stable: the same input gives the same keys.
+          expect(
+            await rows(ws, `SELECT _row_key FROM main.sessions WHERE _root_id = 2 ORDER BY _row_key`),
+          ).toEqual([
+            { _row_key: '2/0/0' },
+            { _row_key: '2/1/0' },
+            { _row_key: '2/1/1' },
+            { _row_key: '2/2/0' },
+            { _row_key: '2/2/1' },
+          ]);
+        });
+      });
 
-  test('append: every load adds its rows and children, linked by their keys', async () => {
-    data = [conversation(1, ['ann'])];
-    const p = pipeline('append', { primary_key: undefined });
-    await runYaml(tmp.dir, p.yaml);
-    await runYaml(tmp.dir, p.yaml);
-    await withWorkspace(p.destination, tmp.dir, async (ws) => {
-      expect(await counts(ws)).toEqual({ c: 2, p: 2, s: 4, m: 8 });
-      // Without a primary key each parent row has a generated key; its children point at it.
-      const [linked] = await rows(
-        ws,
-        `SELECT count(*) AS n FROM main.participants p JOIN main.conversations c ON p._parent_row_key = c._row_key`,
-      );
-      expect(linked).toEqual({ n: 2 });
-    });
-  });
-});
+      test('replace: child tables are staged and swapped in with their parent', async () => {
+        data = [1, 2, 3].map((id) => conversation(id, ['ann']));
+        const p = pipeline('replace');
+        await runYaml(tmp.dir, p.yaml);
+        data = [conversation(7, ['x', 'y'])];
+        const [outcome] = await runYaml(tmp.dir, p.yaml);
+        expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 1 });
+        await withWorkspace(p.destination, tmp.dir, async (ws) => {
+          expect(await counts(ws)).toEqual({ c: 1, p: 2, s: 4, m: 8 });
+          expect(await rows(ws, JOINED)).toEqual(expected(data));
+          const tables = await rows(
+            ws,
+            `SELECT table_name AS t FROM information_schema.tables WHERE table_name LIKE '_rl_%'`,
+          );
+          expect(tables).toEqual([]);
+        });
+      });
+
+      test('append: every load adds its rows and children, linked by their keys', async () => {
+        data = [conversation(1, ['ann'])];
+        const p = pipeline('append', { primary_key: undefined });
+        await runYaml(tmp.dir, p.yaml);
+        await runYaml(tmp.dir, p.yaml);
+        await withWorkspace(p.destination, tmp.dir, async (ws) => {
+          expect(await counts(ws)).toEqual({ c: 2, p: 2, s: 4, m: 8 });
+          // Without a primary key each parent row has a generated key; its children point at it.
+          const [linked] = await rows(
+            ws,
+            `SELECT count(*) AS n FROM main.participants p JOIN main.conversations c ON p._parent_row_key = c._row_key`,
+          );
+          expect(linked).toEqual({ n: 2 });
+        });
+      });
+    },
+  );
+}

@@ -83,6 +83,6 @@ describe('a TypeScript parser plugin', () => {
     const error = await runYaml(tmp.dir, p.yaml).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
-    expect(existsSync(p.destination.path), 'no database was created').toBe(false);
+    expect(existsSync(String(p.destination.path)), 'no database was created').toBe(false);
   });
 });

@@ -5,8 +5,8 @@ import { writePipeline } from '../support/workspace.js';
 let counter = 0;
 
 /**
- * A pipeline of one resource against a local API, writing to a fresh DuckDB file in `dir`; also written to
- * `<id>.yaml` for the commands that read a file.
+ * A pipeline of one resource against a local API, writing to a fresh DuckDB file in `dir` (or to the
+ * `destination` given in `extra`); also written to `<id>.yaml` for the commands that read a file.
  */
 export function localPipeline(
   dir: string,
@@ -21,10 +21,10 @@ export function localPipeline(
     id,
     source: { base_url: baseUrl },
     resources: [resource],
-    destination,
+    destination: destination as Record<string, unknown>,
     ...extra,
   };
-  return { id, destination, yaml, file: writePipeline(dir, `${id}.yaml`, yaml) };
+  return { id, destination: yaml.destination, yaml, file: writePipeline(dir, `${id}.yaml`, yaml) };
 }
 
 /** A table's columns and their DuckDB types, in table order. */
