@@ -27,11 +27,24 @@ export function localPipeline(
   return { id, destination: yaml.destination, yaml, file: writePipeline(dir, `${id}.yaml`, yaml) };
 }
 
-/** A table's columns and their DuckDB types, in table order. */
+/** PostgreSQL's names of the types restlake creates, spelled as DuckDB does, so one assertion fits both. */
+const AS_DUCKDB: Record<string, string> = {
+  text: 'VARCHAR',
+  'character varying': 'VARCHAR',
+  integer: 'INTEGER',
+  bigint: 'BIGINT',
+  'double precision': 'DOUBLE',
+  boolean: 'BOOLEAN',
+  'timestamp with time zone': 'TIMESTAMP WITH TIME ZONE',
+  date: 'DATE',
+  json: 'JSON',
+};
+
+/** A table's columns and their types (in DuckDB's spelling), in table order. */
 export async function columnTypes(ws: Workspace, table: string): Promise<Record<string, unknown>> {
   const found = await rows(
     ws,
-    `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
+    `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_schema = 'main' AND table_name = '${table}' ORDER BY ordinal_position`,
   );
-  return Object.fromEntries(found.map((r) => [r.c, r.t]));
+  return Object.fromEntries(found.map((r) => [r.c, AS_DUCKDB[String(r.t)] ?? r.t]));
 }
