@@ -72,6 +72,7 @@ export async function* extractPages(
       fetchPages(resource, client, {
         resume: saved && !('parent' in saved) ? saved : undefined,
         vars,
+        lookahead: options.maxConcurrency,
         signal,
         now,
       }),
