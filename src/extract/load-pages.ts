@@ -76,6 +76,7 @@ export async function* extractPages(
       fetchPages(resource, client, {
         resume: saved && !('parent' in saved) ? saved : undefined,
         vars,
+        lookahead: options.maxConcurrency,
         signal,
         now,
         select: options.select,

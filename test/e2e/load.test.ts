@@ -31,6 +31,8 @@ function pipeline(resources: unknown[], extra: Record<string, unknown> = {}) {
         base_url: api.url,
         auth: { type: 'bearer', token: '${env:RESTLAKE_E2E_TOKEN}' },
         retry: { max_attempts: 2, initial_delay: 1 },
+        // One request at a time, so that request counts are exact (pages fetched ahead: test/extract/lookahead).
+        max_concurrency: 1,
       },
       resources,
       destination: { type: 'duckdb', path: db },
@@ -186,7 +188,7 @@ describe('write dispositions', () => {
     }));
     try {
       const p = pipeline([{ name: 'dupes', endpoint: {}, primary_key: ['id'], write: 'merge' }]);
-      p.yaml.source = { base_url: server.url } as never;
+      p.yaml.source = { base_url: server.url, max_concurrency: 1 } as never;
       await runYaml(tmp.dir, p.yaml);
       await withWorkspace(p.destination, tmp.dir, async (ws) => {
         expect(await rows(ws, 'SELECT id, v FROM main.dupes ORDER BY id')).toEqual([
@@ -220,7 +222,7 @@ describe('write dispositions', () => {
         ],
         { batch_size: 10 },
       );
-      p.yaml.source = { base_url: server.url } as never;
+      p.yaml.source = { base_url: server.url, max_concurrency: 1 } as never;
       await runYaml(tmp.dir, p.yaml);
       records.forEach((r) => {
         r.v = `${r.v}-changed`;

@@ -43,7 +43,13 @@ test('a load killed at page N of window M resumes there and ends with exactly th
   const db = tmp.path('killed.duckdb');
   const file = writePipeline(tmp.dir, 'killed.yaml', {
     id: 'killed',
-    source: { base_url: api.url, auth: { type: 'bearer', token: api.token }, retry: { max_attempts: 1 } },
+    // One request at a time: no page is fetched ahead, so the request counts below are exact.
+    source: {
+      base_url: api.url,
+      auth: { type: 'bearer', token: api.token },
+      retry: { max_attempts: 1 },
+      max_concurrency: 1,
+    },
     resources: [
       // append, not merge: a page loaded twice would show as duplicate rows.
       ticketsByWindow({

@@ -34,5 +34,6 @@ export function offsetPaginator(config: Config, ctx: PaginatorContext, resume?: 
       return total === undefined || offset < total;
     },
     state: () => ({ offset }),
+    predict: () => ({ offset: offset + config.limit }),
   };
 }

@@ -38,5 +38,6 @@ export function pageNumberPaginator(
       return true;
     },
     state: () => ({ page }),
+    predict: () => ({ page: page + 1 }),
   };
 }

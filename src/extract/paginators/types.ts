@@ -45,4 +45,9 @@ export interface Paginator {
   apply(request: PageRequest): void;
   advance(response: PageResponse): boolean;
   state(): PaginatorState;
+  /**
+   * The state after a full page, without seeing it: only paginators whose next request does not depend on
+   * the response (page numbers, offsets) have it, and their next pages are fetched ahead.
+   */
+  predict?(): PaginatorState;
 }

@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { resourceSchema } from '../../src/config/resource.js';
+import { sourceSchema } from '../../src/config/source.js';
+import { fetchPages } from '../../src/extract/pages.js';
+import { HttpClient } from '../../src/http/client.js';
+import {
+  type Reply,
+  type ScriptedRequest,
+  type ScriptedServer,
+  scriptedServer,
+} from '../support/scripted-server.js';
+
+/**
+ * Pages fetched ahead: a paginator that can predict its next request (page numbers, offsets) has up to
+ * `max_concurrency` requests in flight, while the pages still come out one by one, in order, each exactly
+ * once; a cursor paginator, which must read each answer first, never has two.
+ */
+
+const RECORDS = 95;
+const SIZE = 10;
+let server: ScriptedServer;
+let inFlight = 0;
+let peak = 0;
+/** How the API answers a request for records [from, from + limit). */
+let serve: (req: ScriptedRequest, from: number, limit: number) => Reply;
+const ids = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, Math.min(to, RECORDS) - from) }, (_, i) => ({ id: from + i + 1 }));
+
+beforeAll(async () => {
+  server = await scriptedServer(async (req) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    // Slow enough that requests sent ahead overlap.
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    inFlight--;
+    const limit = Number(req.query.get('limit') ?? req.query.get('per_page') ?? SIZE);
+    const from = req.query.has('offset')
+      ? Number(req.query.get('offset'))
+      : req.query.has('cursor')
+        ? Number(req.query.get('cursor'))
+        : (Number(req.query.get('page') ?? 1) - 1) * limit;
+    return serve(req, from, limit);
+  });
+});
+afterEach(() => {
+  peak = 0;
+  server.requests.length = 0;
+});
+afterAll(() => server.close());
+
+async function walk(paginator: Record<string, unknown>, maxConcurrency = 4) {
+  const client = new HttpClient(
+    sourceSchema.parse({ base_url: server.url, max_concurrency: maxConcurrency, retry: { max_attempts: 1 } }),
+  );
+  const resource = resourceSchema.parse({
+    name: 'items',
+    endpoint: { path: '/items' },
+    records: 'data',
+    paginator,
+  });
+  const got: number[] = [];
+  const indexes: number[] = [];
+  try {
+    for await (const page of fetchPages(resource, client, { lookahead: maxConcurrency })) {
+      indexes.push(page.index);
+      for (const record of page.records as { id: number }[]) got.push(record.id);
+    }
+  } finally {
+    await client.close();
+  }
+  return { got, indexes, requests: server.requests.length };
+}
+
+const all = Array.from({ length: RECORDS }, (_, i) => i + 1);
+
+test('page numbers: several requests in flight, pages in order, every record once', async () => {
+  serve = (_req, from, limit) => ({ body: { data: ids(from, from + limit) } });
+  const { got, indexes, requests } = await walk({ type: 'page_number', page_size: SIZE });
+  expect(got).toEqual(all);
+  expect(indexes).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  expect(peak).toBeGreaterThan(1);
+  expect(peak).toBeLessThanOrEqual(4);
+  // 10 pages (the last one short), and at most 3 requests sent ahead past the end.
+  expect(requests).toBeGreaterThanOrEqual(10);
+  expect(requests).toBeLessThanOrEqual(13);
+});
+
+test('offsets: the same, stopping at the short page', async () => {
+  serve = (_req, from, limit) => ({ body: { data: ids(from, from + limit) } });
+  const { got, requests } = await walk({ type: 'offset', limit: SIZE });
+  expect(got).toEqual(all);
+  expect(peak).toBeGreaterThan(1);
+  expect(requests).toBeLessThanOrEqual(13);
+});
+
+test('an API that returns more than the limit asked: the guesses are dropped, nothing is skipped', async () => {
+  // Asked for 10, it sends 15: offsets predicted in steps of 10 would overlap; the paginator's own count wins.
+  serve = (_req, from) => ({ body: { data: ids(from, from + 15) } });
+  const { got } = await walk({ type: 'offset', limit: SIZE });
+  expect(got).toEqual(all);
+});
+
+test('pages past the end that the API refuses (404) do not fail the stream', async () => {
+  serve = (_req, from, limit) =>
+    from >= RECORDS + SIZE
+      ? { status: 404, body: { error: 'no such page' } }
+      : { body: { data: ids(from, from + limit) } };
+  const { got } = await walk({ type: 'page_number', page_size: SIZE });
+  expect(got).toEqual(all);
+});
+
+test('a cursor paginator sends one request at a time', async () => {
+  serve = (_req, from, limit) => ({
+    body: { data: ids(from, from + limit), next: from + limit < RECORDS ? String(from + limit) : null },
+  });
+  const { got, requests } = await walk({ type: 'cursor', cursor_path: 'next', param: 'cursor' });
+  expect(got).toEqual(all);
+  expect(peak).toBe(1);
+  expect(requests).toBe(10);
+});
+
+test('max_concurrency 1: one request at a time, exactly one per page', async () => {
+  serve = (_req, from, limit) => ({ body: { data: ids(from, from + limit) } });
+  const { got, requests } = await walk({ type: 'page_number', page_size: SIZE }, 1);
+  expect(got).toEqual(all);
+  expect(peak).toBe(1);
+  expect(requests).toBe(10);
+});
