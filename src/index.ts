@@ -13,6 +13,7 @@ export type { PipelineConfig, PipelineInput, ResourceConfig } from './config/sch
 export type { AuditRow, ControlRow } from './control/store.js';
 export { ConfigError, type ConfigIssue, type ErrorCode, HttpError, RestlakeError } from './core/errors.js';
 export { createLogger, type Logger } from './core/logger.js';
+export type { RecordParser } from './normalize/parser.js';
 export type { LoadOutcome, ProgressEvent } from './pipeline/run-load.js';
 export { openWorkspace, type RunOptions, runPipeline, type Workspace } from './pipeline/runner.js';
 export { type SampleApi, type SampleApiOptions, startSampleApi } from './sample-api/server.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { columnSchema } from './columns.js';
+import { normalizeKeys } from './normalize.js';
 import { paginatorSchema } from './paginator.js';
 import { duration, identifier, isoTimestamp, jsonPath, nonEmpty, scalar } from './primitives.js';
 import { windowSchema } from './window.js';
@@ -63,8 +63,9 @@ export const resourceSchema = z.strictObject({
   // --- loading ---
   primary_key: z.array(nonEmpty).min(1).optional(),
   write: z.enum(['replace', 'append', 'merge']).default('replace'),
-  /** Declared columns; columns not declared are inferred from the data. */
-  schema: z.record(z.string(), columnSchema).default({}),
+
+  // --- normalize: declared columns, cast errors, schema contract, child tables, metadata columns, parser ---
+  ...normalizeKeys,
 });
 
 export type ResourceConfig = z.output<typeof resourceSchema>;

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { controlSchema, destinationSchema } from './destination.js';
 import { checkExtraction } from './extraction-rules.js';
+import { normalizeIssues, tablesOfResource } from './normalize.js';
 import { identifier, nonEmpty } from './primitives.js';
 import { resourceSchema } from './resource.js';
 import { sourceSchema } from './source.js';
@@ -55,15 +56,18 @@ export const pipelineSchema = z
     checkExtraction(config, ctx);
     const seen = new Map<string, number>();
     config.resources.forEach((resource, index) => {
-      const table = resource.table ?? resource.name;
-      const first = seen.get(table);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['resources', index, resource.table ? 'table' : 'name'],
-          message: `table "${table}" is already written by resources[${first}]`,
-        });
-      } else seen.set(table, index);
+      for (const { table, path } of tablesOfResource(resource)) {
+        const first = seen.get(table);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['resources', index, ...path],
+            message: `table "${table}" is already written by resources[${first}]`,
+          });
+        } else seen.set(table, index);
+      }
+      for (const issue of normalizeIssues(resource))
+        ctx.addIssue({ code: 'custom', path: ['resources', index, ...issue.path], message: issue.message });
       if (resource.write === 'merge' && !resource.primary_key) {
         ctx.addIssue({
           code: 'custom',

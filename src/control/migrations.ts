@@ -102,4 +102,13 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS api_request_log_config_idx ON metadata.api_request_log (ConfigId, RequestedAt)`,
     ],
   },
+  {
+    version: 3,
+    description: 'audit: cast errors, quarantined records, discarded columns',
+    statements: [
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN CastErrors VARCHAR`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN QuarantinedCount BIGINT`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN DiscardedColumns VARCHAR`,
+    ],
+  },
 ];

@@ -3,6 +3,7 @@ import {
   canTransition,
   type LoadStatus,
   nextLoadType,
+  plansNext,
   TRANSITIONS,
   type Transition,
 } from './state-machine.js';
@@ -36,5 +37,11 @@ describe('the transition table', () => {
   test('after a success, incremental resources load incrementally, others fully', () => {
     expect(nextLoadType(true)).toBe('INCREMENTAL');
     expect(nextLoadType(false)).toBe('FULL_LOAD');
+  });
+
+  test('a rebuild plans nothing after it; scheduled loads do', () => {
+    expect(plansNext('REBUILD')).toBe(false);
+    expect(plansNext('FULL_LOAD')).toBe(true);
+    expect(plansNext('INCREMENTAL')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { RestlakeError } from '../core/errors.js';
 
-export type LoadType = 'FULL_LOAD' | 'INCREMENTAL';
+/** REBUILD: silver re-derived from bronze by `restlake rebuild`, without calling the API. */
+export type LoadType = 'FULL_LOAD' | 'INCREMENTAL' | 'REBUILD';
 export type LoadStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILED';
 export type AuditStatus = 'SUCCESS' | 'FAILED' | 'PARTIAL';
 
@@ -14,6 +15,9 @@ export type AuditStatus = 'SUCCESS' | 'FAILED' | 'PARTIAL';
  *    └────release─────┘  (a worker stopping cleanly hands the load back)
  * RUNNING with an expired lease ─claim─► RUNNING (another worker takes over a crashed one's load)
  * ```
+ *
+ * A REBUILD row walks the same states, but only `restlake rebuild` claims it (by its IndexNo), a success plans
+ * nothing after it, and a failed one is not queued again: the next rebuild is a new row.
  */
 export const TRANSITIONS = {
   claim: { from: ['PENDING', 'RUNNING'], to: 'RUNNING' },
@@ -42,3 +46,11 @@ export function assertTransition(transition: Transition, from: LoadStatus, index
 export function nextLoadType(incremental: boolean): LoadType {
   return incremental ? 'INCREMENTAL' : 'FULL_LOAD';
 }
+
+/** Whether a successful load of this type plans the next load of its resource (a rebuild does not). */
+export function plansNext(loadType: LoadType): boolean {
+  return loadType !== 'REBUILD';
+}
+
+/** Loads that `run`, `retry` and workers pick up and plan after: all but rebuilds. */
+export const SCHEDULED_LOAD_TYPES: readonly LoadType[] = ['FULL_LOAD', 'INCREMENTAL'];

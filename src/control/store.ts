@@ -7,6 +7,7 @@ import {
   assertTransition,
   type LoadStatus,
   type LoadType,
+  plansNext,
   TRANSITIONS,
   type Transition,
 } from './state-machine.js';
@@ -70,6 +71,12 @@ export interface AuditRow {
   RetryCount: number;
   RateLimitedCount: number;
   BytesFetched: number;
+  /** Values that could not be cast, per `table.column` (JSON), whatever `on_cast_error` did with them. */
+  CastErrors: string | null;
+  /** Records moved to the `<table>__rejected` table. */
+  QuarantinedCount: number;
+  /** Under `schema_contract: discard_columns`: values dropped per new `table.column` (JSON). */
+  DiscardedColumns: string | null;
 }
 
 /** The descriptive columns of a resource's loads, refreshed from the pipeline file on every plan and claim. */
@@ -134,6 +141,8 @@ const CONTROL_COLUMNS: readonly (keyof ControlRow)[] = [
 const SELECT_CONTROL = CONTROL_COLUMNS.map((c) => `${c} AS "${c}"`).join(', ');
 const CONTROL = 'metadata.api_control_table';
 const OPEN_STATUSES = `('PENDING', 'RUNNING', 'FAILED')`;
+/** Rebuilds live beside the scheduled loads: they neither block planning nor are claimed, retried or followed. */
+const SCHEDULED = `LoadType <> 'REBUILD'`;
 
 const ts = (date: Date | null | undefined): SqlValue => (date ? date.toISOString() : null);
 
@@ -158,6 +167,8 @@ export interface ClaimOptions {
   deadOwners?: readonly string[];
   /** Only loads planned up to this IndexNo: `run` does what was due when it started, not the loads it plans next. */
   maxIndexNo?: number;
+  /** This load only (a rebuild claims the REBUILD row it inserted); otherwise rebuilds are never claimed. */
+  indexNo?: number;
 }
 
 export interface Claim {
@@ -197,7 +208,7 @@ export class ControlStore {
       const row = await withLock(this.sql, key, async (tx) => {
         const open = await tx.query<{ IndexNo: number; LoadStatus: LoadStatus; asked: boolean }>(
           `SELECT IndexNo AS "IndexNo", LoadStatus AS "LoadStatus", TriggerScheduleTime IS NOT NULL AS "asked"
-           FROM ${CONTROL} WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus IN ${OPEN_STATUSES} LIMIT 1`,
+           FROM ${CONTROL} WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus IN ${OPEN_STATUSES} AND ${SCHEDULED} LIMIT 1`,
           [spec.ConfigId, spec.ResourceName],
         );
         if (open[0]) {
@@ -211,7 +222,7 @@ export class ControlStore {
         }
         const [last] = await tx.query<{ LastLoadTime: Date | null }>(
           `SELECT LastLoadTime AS "LastLoadTime" FROM ${CONTROL}
-           WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus = 'SUCCESS' ORDER BY IndexNo DESC LIMIT 1`,
+           WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus = 'SUCCESS' AND ${SCHEDULED} ORDER BY IndexNo DESC LIMIT 1`,
           [spec.ConfigId, spec.ResourceName],
         );
         return this.#insertNext(tx, spec, last ? (last.LastLoadTime ?? null) : undefined, now, undefined);
@@ -287,6 +298,7 @@ export class ControlStore {
       filters.push(`(ConfigId IN (${list}) OR ConfigId || '.' || ResourceName IN (${list}))`);
     }
     if (options.maxIndexNo !== undefined) filters.push(`IndexNo <= ${param(options.maxIndexNo)}`);
+    filters.push(options.indexNo === undefined ? SCHEDULED : `IndexNo = ${param(options.indexNo)}`);
     if (options.dueOnly) filters.push(`(LoadStatus = 'RUNNING' OR TriggerScheduleTime <= ${nowParam()})`);
     const lock = this.sql.dialect.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
     return this.sql.transaction(async (tx) => {
@@ -347,21 +359,38 @@ export class ControlStore {
     ]);
   }
 
-  /** RUNNING → SUCCESS, recording the high-water mark, and plans the next load in the same transaction. */
+  /**
+   * RUNNING → SUCCESS, recording the high-water mark, and plans the next load in the same transaction
+   * (none after a rebuild). Returns the planned row.
+   */
   async succeed(
     row: ControlRow,
     owner: string,
     spec: LoadSpec,
     mark: Date | null,
     now: Date,
-  ): Promise<ControlRow> {
+  ): Promise<ControlRow | undefined> {
     return this.sql.transaction(async (tx) => {
       await this.#transition(tx, 'succeed', row.IndexNo, owner, now, {
         LastLoadTime: ts(mark),
         ErrorMessage: null,
       });
+      if (!plansNext(row.LoadType)) return undefined;
       return this.#insertNext(tx, spec, mark, now, row.TriggerScheduleTime ?? now);
     });
+  }
+
+  /** A PENDING REBUILD row for a resource, to be claimed by its IndexNo by the rebuild that inserted it. */
+  async planRebuild(spec: LoadSpec, now: Date): Promise<ControlRow> {
+    const [row] = await this.sql.query<ControlRow>(
+      `INSERT INTO ${CONTROL} (ConfigId, ResourceName, LoadType, LoadStatus, CreatedTime, LastUpdatedTime, AttemptCount,
+         ${SPEC_COLUMNS.join(', ')})
+       VALUES ($1, $2, 'REBUILD', 'PENDING', CAST($3 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 0,
+         ${SPEC_COLUMNS.map((_, i) => `$${i + 4}`).join(', ')})
+       RETURNING ${SELECT_CONTROL}`,
+      [spec.ConfigId, spec.ResourceName, ts(now), ...SPEC_COLUMNS.map((c) => spec[c])],
+    );
+    return row!;
   }
 
   /** RUNNING → FAILED with the (already redacted) reason. */
@@ -378,7 +407,7 @@ export class ControlStore {
   async retry(configId: string, now: Date): Promise<number> {
     return this.sql.execute(
       `UPDATE ${CONTROL} SET LoadStatus = 'PENDING', LastUpdatedTime = CAST($2 AS TIMESTAMPTZ)
-       WHERE LoadStatus = 'FAILED' AND (ConfigId = $1 OR ConfigId || '.' || ResourceName = $1)`,
+       WHERE LoadStatus = 'FAILED' AND ${SCHEDULED} AND (ConfigId = $1 OR ConfigId || '.' || ResourceName = $1)`,
       [configId, ts(now)],
     );
   }
@@ -452,6 +481,17 @@ export class ControlStore {
        VALUES (${entries.map(([k], i) => (k.endsWith('Time') || k === 'LoggedAt' ? `CAST($${i + 1} AS TIMESTAMPTZ)` : `$${i + 1}`)).join(', ')})`,
       entries.map(([, v]) => (v instanceof Date ? v.toISOString() : (v as SqlValue))),
     );
+  }
+
+  /** The latest scheduled load of a resource that succeeded (what a `replace` table holds). */
+  async lastSuccess(configId: string, resource: string): Promise<ControlRow | undefined> {
+    const [row] = await this.sql.query<ControlRow>(
+      `SELECT ${SELECT_CONTROL} FROM ${CONTROL}
+       WHERE ConfigId = $1 AND ResourceName = $2 AND LoadStatus = 'SUCCESS' AND ${SCHEDULED}
+       ORDER BY IndexNo DESC LIMIT 1`,
+      [configId, resource],
+    );
+    return row;
   }
 
   /**
@@ -533,4 +573,7 @@ const AUDIT_COLUMNS: readonly (keyof AuditRow | 'AuditId')[] = [
   'RetryCount',
   'RateLimitedCount',
   'BytesFetched',
+  'CastErrors',
+  'QuarantinedCount',
+  'DiscardedColumns',
 ];

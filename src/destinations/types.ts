@@ -1,3 +1,4 @@
+import type { SchemaContract } from '../config/normalize.js';
 import type { WriteDisposition } from '../config/schema.js';
 import type { Column, RowSet } from '../normalize/types.js';
 import type { SqlClient } from './sql/client.js';
@@ -24,6 +25,11 @@ export interface BronzePage {
   /** The raw response; null when there was none (204 No Content). */
   body: string | null;
   bytes: number;
+  /** The window `[start, end)` the page was requested for (ISO), when the load has windows. */
+  windowStart: string | null;
+  windowEnd: string | null;
+  /** A child resource's parent fields copied into its records (JSON), which the body alone does not hold. */
+  parentFields: string | null;
 }
 
 /** A column with the same value on every row of a load. */
@@ -42,6 +48,15 @@ export interface LoadTarget {
   bronzeTable: string | undefined;
   /** Constant columns added to every silver row (`_restlake_run_id`, ...). */
   metadata: readonly MetadataColumn[];
+  /** Who writes, for the schema history (`metadata.api_schema_history`). */
+  origin: { configId: string; resource: string; runId: string };
+  /** What a new or changed column does: `evolve` alters the table, `freeze` fails, `discard_columns` drops it. */
+  contract: SchemaContract;
+  /**
+   * Fill staging tables and swap them in at `finish`, whatever the disposition (a rebuild from bronze); a
+   * `replace` load always does.
+   */
+  swap?: boolean;
 }
 
 /** What one commit holds: the raw pages, the rows derived from them, and where the stream stood after them. */
@@ -55,6 +70,8 @@ export interface Batch {
 export interface BatchResult {
   /** Rows written per table after deduplication. */
   rows: Record<string, number>;
+  /** Under `discard_columns`: values dropped per `table.column` because the column is new. */
+  discarded: Record<string, number>;
 }
 
 /** Writes one load: batch after batch, each atomically with its checkpoint, then `finish`. */

@@ -5,6 +5,7 @@ import type { HttpClient } from '../http/client.js';
 import type { ChildPosition, WindowPosition } from './checkpoint.js';
 import { mergeSources } from './merge.js';
 import { type FetchSpec, fetchPages, type StreamPage, type StreamPosition } from './pages.js';
+import type { RecordSelector } from './records.js';
 
 /** A page of one window and the window's position after it. */
 export interface WindowItem {
@@ -20,6 +21,8 @@ export interface ChildOptions {
   concurrency: number;
   signal: AbortSignal;
   now: () => Date;
+  /** The child resource's parser, when it has one. */
+  select?: RecordSelector | undefined;
 }
 
 const FRESH: StreamPosition = { pageIndex: 0, paginator: {}, done: false };
@@ -69,6 +72,7 @@ export async function* childPages(
               vars: { ...options.vars, parent: record },
               signal,
               now: options.now,
+              select: options.select,
             }),
           ),
       ];
@@ -89,12 +93,18 @@ async function* tagged(
   const withParent = Object.keys(columns).length > 0;
   for await (const page of pages) {
     if (withParent) {
-      page.records = page.records.map((record) =>
-        record && typeof record === 'object' && !Array.isArray(record)
-          ? { ...columns, ...record }
-          : { ...columns, value: record },
-      );
+      page.records = withParentFields(page.records, columns);
+      page.carried = columns;
     }
     yield { key, page };
   }
+}
+
+/** Records with a child resource's parent fields (`_parent_<field>`) in front of their own. */
+export function withParentFields(records: unknown[], columns: Record<string, unknown>): unknown[] {
+  return records.map((record) =>
+    record && typeof record === 'object' && !Array.isArray(record)
+      ? { ...columns, ...record }
+      : { ...columns, value: record },
+  );
 }

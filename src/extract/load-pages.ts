@@ -4,6 +4,7 @@ import { isDone, type LoadPosition, START, type WindowPosition } from './checkpo
 import { childPages, type WindowItem } from './children.js';
 import { mergeSources } from './merge.js';
 import { type FetchSpec, fetchPages, type StreamPage, type StreamPosition } from './pages.js';
+import type { RecordSelector } from './records.js';
 import { planWindows, type TimeWindow, WHOLE_LOAD, windowValues } from './windows.js';
 
 /** A page as the pipeline sees it: numbered over the whole load, with the load's position after it. */
@@ -39,6 +40,8 @@ export interface ExtractOptions {
   maxConcurrency: number;
   signal?: AbortSignal | undefined;
   now?: () => Date;
+  /** Finds the records in a body instead of the resource's `records` path (the resource's parser). */
+  select?: RecordSelector | undefined;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function* extractPages(
         concurrency: options.maxConcurrency,
         signal,
         now,
+        select: options.select,
       });
     }
     return plainPages(
@@ -75,6 +79,7 @@ export async function* extractPages(
         lookahead: options.maxConcurrency,
         signal,
         now,
+        select: options.select,
       }),
     );
   };

@@ -10,7 +10,7 @@ import {
   type Paginator,
   type PaginatorState,
 } from './paginators/index.js';
-import { recordSelector } from './records.js';
+import { type RecordSelector, recordSelector } from './records.js';
 import { requestTemplate } from './request.js';
 
 /** Where one stream of pages stands; committed with each batch, read back to resume. */
@@ -35,6 +35,8 @@ export interface StreamPage {
   text: string;
   bytes: number;
   records: unknown[];
+  /** A child resource's parent fields, copied into each of its records (kept in bronze for rebuilds). */
+  carried?: Record<string, unknown>;
   /** The stream's position after this page: resuming from it fetches the next page. */
   position: StreamPosition;
 }
@@ -50,6 +52,8 @@ export interface PageStreamOptions {
   /** Requests a predictable paginator may have in flight at once (the source's `max_concurrency`). */
   lookahead?: number;
   now?: () => Date;
+  /** Finds the records in a body instead of the resource's `records` path (a resource's parser). */
+  select?: RecordSelector | undefined;
 }
 
 /**
@@ -70,7 +74,7 @@ export async function* fetchPages(
   };
   const paginator = createPaginator(resource.paginator, context, options.resume?.paginator);
   const maxPages = 'max_pages' in resource.paginator ? resource.paginator.max_pages : undefined;
-  const select = recordSelector(resource.records);
+  const select = options.select ?? recordSelector(resource.records);
   const now = options.now ?? (() => new Date());
   const base = options.vars ?? { values: {} };
   const render = (p: Paginator) => {

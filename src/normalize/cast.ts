@@ -106,7 +106,8 @@ export function inferType(value: unknown): ColumnType | undefined {
     case 'boolean':
       return 'boolean';
     case 'number':
-      return Number.isInteger(value) ? 'bigint' : 'double';
+      // An integer beyond 2^53 is not exact anyway: as a double it loads, as a bigint it would fail to cast.
+      return Number.isSafeInteger(value) ? 'bigint' : 'double';
     case 'string':
       if (value.length >= 10 && value.length <= 35) {
         if (ISO_TIMESTAMP.test(value) && value.includes(':') && !Number.isNaN(Date.parse(value)))
@@ -132,5 +133,16 @@ export function widen(a: ColumnType, b: ColumnType): ColumnType {
   if (has('integer', 'bigint')) return 'bigint';
   if (has('integer', 'double') || has('bigint', 'double')) return 'double';
   if (has('date', 'timestamp')) return 'timestamp';
+  const da = decimalParts(a);
+  const db = decimalParts(b);
+  if (da && db) {
+    const scale = Math.max(da.scale, db.scale);
+    const digits = Math.max(da.precision - da.scale, db.precision - db.scale);
+    if (digits + scale <= 38) return `decimal(${digits + scale},${scale})`;
+    return 'double';
+  }
+  // A decimal column meeting integers or doubles: a double holds both (approximately, as the API sent them).
+  const decimal = decimalParts(a) ? b : decimalParts(b) ? a : undefined;
+  if (decimal === 'integer' || decimal === 'bigint' || decimal === 'double') return 'double';
   return 'string';
 }

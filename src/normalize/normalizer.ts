@@ -1,184 +1,377 @@
-import type { ColumnConfig, ResourceConfig } from '../config/schema.js';
+import type { NestedTableConfig } from '../config/normalize.js';
+import type { ResourceConfig } from '../config/schema.js';
 import { RestlakeError } from '../core/errors.js';
-import { toSnakeCase } from '../core/identifiers.js';
-import { compileJsonPath, type JsonPath } from '../core/json-path.js';
-import { type Caster, CastFailure, casterFor, inferType, widen } from './cast.js';
-import type { CellValue, Column, ColumnType, RowSet, TableSchema } from './types.js';
+import { type Getter, getterFor } from './key-path.js';
+import { RejectedRecords } from './rejected.js';
+import { type KeyNode, Rejection, type Row, TableBuilder } from './table-builder.js';
+import type { PageContext, RowSet } from './types.js';
 
-interface ColumnState {
-  column: Column;
-  cast: Caster;
-  declared: boolean;
-  /** For declared columns read from a path (`from:`), the compiled path. */
-  from?: JsonPath;
+/** Counts a load reports in its audit row. */
+export interface NormalizeStats {
+  /** Values that could not be cast, per `table.column`. */
+  castErrors: Record<string, number>;
+  /** Records moved to the `<table>__rejected` table. */
+  quarantined: number;
+}
+
+export interface NormalizerOptions {
+  /** The load has a window: rows get the window columns (when they are configured). */
+  windowed?: boolean;
+  stats?: NormalizeStats;
+  /** Per table, record key path → column name as earlier loads named them (from the schema history). */
+  knownColumns?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+/** The columns a child row gets from its parent and its position. */
+const POS = '_pos';
+const ROW_KEY = '_row_key';
+const prefixed = (prefix: string, column: string) => `${prefix}${column.replace(/^_+/, '')}`;
+
+interface ChildLink {
+  get: Getter;
+  parent: TableBuilder;
+  builder: TableBuilder;
+  /** Parent columns copied onto each child row: names in the parent, indexes there (-1 until known), here. */
+  parentKey: string[];
+  parentIndex: number[];
+  keyIndex: number[];
+  /** Root key copies (children below the first level): root column indexes → indexes here. */
+  rootFrom: number[];
+  rootTo: number[];
+  posIndex: number;
+  rowKeyIndex: number;
+  /** Where the elements of an array of scalars go (`value`). */
+  valueNode: KeyNode;
+  children: ChildLink[];
+}
+
+/** Per table: where the page number and window columns are (-1: not configured). */
+interface Stamps {
+  page: number;
+  windowStart: number;
+  windowEnd: number;
 }
 
 /**
- * Turns the records of one resource into rows of its silver table: nested objects flattened into
- * `parent__child` columns, arrays kept as JSON, names in snake_case, values cast to the declared type or to
- * the type inferred so far (which widens as pages disagree). One normalizer lives for one load, so the
- * schema it has learned carries from page to page.
+ * Turns the records of one resource into rows of its silver table and of its child tables: nested objects
+ * flattened into `parent__child` columns, configured arrays unnested into child tables (each child row
+ * carrying its parent's key, its position and a stable row key), names in snake_case, values cast to the
+ * declared type or to the type inferred so far. One normalizer lives for one load, so what it learns about
+ * the tables carries from page to page; `take` hands each batch's rows over.
  */
 export class Normalizer {
-  readonly #tableName: string;
-  readonly #primaryKey: readonly string[];
-  readonly #columns: ColumnState[] = [];
-  readonly #byName = new Map<string, number>();
-  /** Raw key path (`address\u0000zipCode`) → column index, so names are normalized once per key, not per record. */
-  readonly #byPath = new Map<string, number>();
-  readonly #fromColumns: number[] = [];
-  /** Raw key path → normalized column name, computed once per distinct key. */
-  readonly #names = new Map<string, string>();
+  readonly #root: TableBuilder;
+  readonly #rootLinks: ChildLink[] = [];
+  /** Every table's builder, the root first, children depth-first. */
+  readonly #builders: TableBuilder[] = [];
+  readonly #stamps = new Map<TableBuilder, Stamps>();
+  readonly #rejected: RejectedRecords;
+  readonly #onCastError: ResourceConfig['on_cast_error'];
+  readonly #stats: NormalizeStats;
+  readonly #pkIndex: number[] = [];
+  /** Root tables without a primary key but with children get a generated `_row_key`. */
+  readonly #rootRowKey: number;
+  readonly #maxNesting: number;
+  readonly #knownColumns: NormalizerOptions['knownColumns'];
+  /** Child row counts before the current record (quarantine undoes them; dedup finds a record's children). */
+  readonly #marks: number[];
+  readonly #trackRecords: boolean;
+  /** Merges with child tables: a key seen twice in a batch drops the earlier record's rows and children. */
+  readonly #dedupe: boolean;
+  readonly #seen = new Map<string, number>();
+  readonly #starts: number[][];
+  #dropped = false;
+  #context: PageContext = { page: 0, runId: '' };
 
-  constructor(resource: ResourceConfig) {
-    this.#tableName = resource.table ?? resource.name;
-    this.#primaryKey = resource.primary_key ?? [];
-    for (const [name, spec] of Object.entries(resource.schema)) this.#declare(name, spec);
-  }
-
-  #declare(name: string, spec: ColumnConfig): void {
-    const type = (typeof spec === 'string' ? spec : spec.type) as ColumnType;
-    const index = this.#columns.length;
-    const state: ColumnState = { column: { name, type }, cast: casterFor(type), declared: true };
-    if (typeof spec === 'object' && spec.from) {
-      state.from = compileJsonPath(spec.from);
-      this.#fromColumns.push(index);
+  constructor(resource: ResourceConfig, options: NormalizerOptions = {}) {
+    this.#onCastError = resource.on_cast_error;
+    this.#stats = options.stats ?? { castErrors: {}, quarantined: 0 };
+    this.#maxNesting = resource.max_nesting ?? Number.POSITIVE_INFINITY;
+    this.#knownColumns = options.knownColumns;
+    const primaryKey = resource.primary_key ?? [];
+    this.#root = this.#builder(resource.table ?? resource.name, primaryKey, undefined);
+    this.#rootRowKey =
+      primaryKey.length === 0 && resource.nested.length > 0 ? this.#root.reserve(ROW_KEY, 'string') : -1;
+    for (const [name, spec] of Object.entries(resource.schema)) this.#root.declare(name, spec);
+    this.#stamp(this.#root, resource, options.windowed ?? false);
+    for (const key of primaryKey) this.#pkIndex.push(this.#root.indexOf(key) ?? -1);
+    const rootKey = primaryKey.length > 0 ? primaryKey : [ROW_KEY];
+    for (const nested of resource.nested) {
+      this.#rootLinks.push(
+        this.#link(nested, this.#root, rootKey, rootKey, 1, resource, options.windowed ?? false),
+      );
     }
-    this.#columns.push(state);
-    this.#byName.set(name, index);
+    this.#rejected = new RejectedRecords(this.#root.name, resource.metadata_columns, this.#builderOptions());
+    const children = this.#builders.length - 1;
+    this.#marks = new Array<number>(children).fill(0);
+    this.#trackRecords = children > 0 && (resource.on_cast_error === 'quarantine' || primaryKey.length > 0);
+    this.#dedupe = children > 0 && primaryKey.length > 0 && resource.write !== 'append';
+    this.#starts = Array.from({ length: children }, () => []);
   }
 
-  /** The table as known so far (columns that only ever held null are not created yet). */
-  schema(): TableSchema {
+  #builderOptions() {
     return {
-      name: this.#tableName,
-      columns: this.#columns.map((c) => c.column),
-      primaryKey: this.#primaryKey,
+      maxNesting: this.#maxNesting,
+      nullOnCastError: this.#onCastError === 'null',
+      onCastError: (table: string, column: string) => {
+        const key = `${table}.${column}`;
+        this.#stats.castErrors[key] = (this.#stats.castErrors[key] ?? 0) + 1;
+      },
     };
   }
 
-  /** Normalizes one page's records into `out` (rows are appended; the schema may grow while doing so). */
-  normalize(records: readonly unknown[], out: RowSet['rows'], context: { page: number }): void {
+  #builder(
+    name: string,
+    primaryKey: readonly string[],
+    rootKey: readonly string[] | undefined,
+  ): TableBuilder {
+    const known = this.#knownColumns?.get(name);
+    const builder = new TableBuilder({ ...this.#builderOptions(), name, primaryKey, rootKey, known });
+    this.#builders.push(builder);
+    return builder;
+  }
+
+  #stamp(builder: TableBuilder, resource: ResourceConfig, windowed: boolean): void {
+    const names = resource.metadata_columns;
+    const reserve = (name: string | false, type: 'bigint' | 'timestamp') =>
+      name ? builder.reserve(name, type, { metadata: true }) : -1;
+    this.#stamps.set(builder, {
+      page: reserve(names.page, 'bigint'),
+      windowStart: windowed ? reserve(names.window_start, 'timestamp') : -1,
+      windowEnd: windowed ? reserve(names.window_end, 'timestamp') : -1,
+    });
+  }
+
+  /**
+   * A child table below `parent`. Its rows carry `_parent_<column>` for each parent key column, and, below
+   * the first level (or when the parent key is not the root's), `_root_<column>` for the root's primary key,
+   * by which a merge replaces them.
+   */
+  #link(
+    nested: NestedTableConfig,
+    parent: TableBuilder,
+    parentDefaultKey: readonly string[],
+    rootKey: readonly string[],
+    depth: number,
+    resource: ResourceConfig,
+    windowed: boolean,
+  ): ChildLink {
+    const parentKey = nested.parent_key ?? [...parentDefaultKey];
+    const sameAsRoot = depth === 1 && parentKey.join('\u0000') === rootKey.join('\u0000');
+    const copiesRoot = !sameAsRoot && (resource.primary_key?.length ?? 0) > 0;
+    const parentColumns = parentKey.map((k) => prefixed('_parent_', k));
+    const rootColumns = copiesRoot ? rootKey.map((k) => prefixed('_root_', k)) : [];
+    const hasRootKey = (resource.primary_key?.length ?? 0) > 0;
+    const builder = this.#builder(
+      nested.table,
+      [],
+      hasRootKey ? (sameAsRoot ? parentColumns : rootColumns) : undefined,
+    );
+    const keyIndex = parentKey.map((k, i) =>
+      builder.reserve(parentColumns[i]!, 'string', { link: { table: parent, name: k } }),
+    );
+    const rootTo = rootKey.flatMap((k, i) =>
+      copiesRoot
+        ? [builder.reserve(rootColumns[i]!, 'string', { link: { table: this.#root, name: k } })]
+        : [],
+    );
+    const link: ChildLink = {
+      get: getterFor(nested.path),
+      parent,
+      builder,
+      parentKey,
+      parentIndex: parentKey.map(() => -1),
+      keyIndex,
+      rootFrom: copiesRoot ? rootKey.map(() => -1) : [],
+      rootTo,
+      posIndex: builder.reserve(POS, 'bigint'),
+      rowKeyIndex: builder.reserve(ROW_KEY, 'string'),
+      valueNode: builder.child(builder.root, 'value'),
+      children: [],
+    };
+    for (const [name, spec] of Object.entries(nested.schema)) builder.declare(name, spec);
+    this.#stamp(builder, resource, windowed);
+    // The path is read for the child table, not flattened into the parent.
+    let node = parent.root;
+    for (const key of nested.path.split('.')) node = parent.child(node, key);
+    node.nested = true;
+    for (const grandchild of nested.nested) {
+      link.children.push(this.#link(grandchild, builder, [ROW_KEY], rootKey, depth + 1, resource, windowed));
+    }
+    return link;
+  }
+
+  /** Every table this resource writes (not counting the rejected-records table), the resource's first. */
+  tables(): string[] {
+    return this.#builders.map((b) => b.name);
+  }
+
+  /** Rows buffered in every table (rejected records included), for sizing batches. */
+  get bufferedRows(): number {
+    let n = this.#rejected.size;
+    for (const builder of this.#builders) n += builder.rows.length;
+    return n;
+  }
+
+  /** Normalizes one page's records into the buffers (the schema may grow while doing so). */
+  normalize(records: readonly unknown[], context: PageContext): void {
+    this.#context = context;
+    const root = this.#root;
+    const builders = this.#builders;
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
-      const row: CellValue[] = [];
+      if (this.#trackRecords)
+        for (let k = 1; k < builders.length; k++) this.#marks[k - 1] = builders[k]!.rows.length;
+      const row: Row = [];
       try {
-        if (record && typeof record === 'object' && !Array.isArray(record)) {
-          this.#walk(record as Record<string, unknown>, '', '', row, out);
-          for (const index of this.#fromColumns) {
-            const state = this.#columns[index]!;
-            const value = state.from!.get(record);
-            row[index] = value === undefined || value === null ? null : state.cast(value);
-          }
+        if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+          root.walk(record as Record<string, unknown>, root.root, row);
         } else {
-          this.#set('value', 'value', record, row, out);
+          root.set(root.child(root.root, 'value'), record, row);
         }
+        root.finish(record, row);
+        this.#stampRow(root, row);
+        const key = this.#rootKey(row, i);
+        if (this.#rootLinks.length > 0) this.#children(this.#rootLinks, record, row, key, row);
+        root.rows.push(row);
+        if (this.#dedupe) this.#dropEarlier(key);
       } catch (error) {
-        if (error instanceof CastFailure) {
-          throw new RestlakeError(
-            'CAST',
-            `${this.#tableName}, page ${context.page}, record ${i}: ${error.message}`,
-            {
-              context: { table: this.#tableName, page: context.page, record: i },
-            },
-          );
-        }
-        throw error;
-      }
-      this.#checkPrimaryKey(row, i, context.page);
-      out.push(row);
-    }
-  }
-
-  #walk(
-    object: Record<string, unknown>,
-    pathPrefix: string,
-    namePrefix: string,
-    row: CellValue[],
-    rows: RowSet['rows'],
-  ): void {
-    for (const key in object) {
-      const value = object[key];
-      const path = pathPrefix === '' ? key : `${pathPrefix}\u0000${key}`;
-      let name = this.#names.get(path);
-      if (name === undefined) {
-        name = `${namePrefix}${toSnakeCase(key)}`;
-        this.#names.set(path, name);
-      }
-      // A nested object is flattened unless a column of its own name was declared (e.g. `address: json`).
-      if (value !== null && typeof value === 'object' && !Array.isArray(value) && !this.#isDeclared(name)) {
-        this.#walk(value as Record<string, unknown>, path, `${name}__`, row, rows);
-      } else {
-        this.#set(path, name, value, row, rows);
+        if (!(error instanceof Rejection)) throw error;
+        this.#reject(error, record, i);
       }
     }
   }
 
-  #set(path: string, name: string, value: unknown, row: CellValue[], rows: RowSet['rows']): void {
-    if (value === undefined || value === null) return;
-    let index = this.#byPath.get(path);
-    if (index === undefined) {
-      if (this.#isDeclared(name)) {
-        index = this.#byName.get(name)!;
-        this.#byPath.set(path, index);
-      } else {
-        const type = inferType(value);
-        if (type === undefined) return;
-        index = this.#addColumn(path, name, type);
-      }
+  /** The root row's key as text: the parent part of its children's row keys. */
+  #rootKey(row: Row, record: number): string {
+    const pk = this.#pkIndex;
+    if (pk.length === 0) {
+      if (this.#rootRowKey < 0) return '';
+      const key = `${this.#context.runId}/${this.#context.page}/${record}`;
+      row[this.#rootRowKey] = key;
+      return key;
     }
-    const state = this.#columns[index]!;
-    if (state.declared) {
-      row[index] = state.cast(value);
-      return;
-    }
-    const seen = inferType(value)!;
-    if (seen !== state.column.type) {
-      const wider = widen(state.column.type, seen);
-      if (wider !== state.column.type) this.#retype(index, wider, rows);
-    }
-    row[index] = state.cast(value);
-  }
-
-  /** A declared column that takes its value from the record key of the same name (not from a `from:` path). */
-  #isDeclared(name: string): boolean {
-    const index = this.#byName.get(name);
-    return index !== undefined && this.#columns[index]!.declared && this.#columns[index]!.from === undefined;
-  }
-
-  #addColumn(path: string, name: string, type: ColumnType): number {
-    // Two raw keys can normalize to one name (`userId` and `user_id`): the later one gets a suffix.
-    let unique = name;
-    for (let n = 2; this.#byName.has(unique); n++) unique = `${name}_${n}`;
-    const index = this.#columns.length;
-    this.#columns.push({ column: { name: unique, type }, cast: casterFor(type), declared: false });
-    this.#byName.set(unique, index);
-    this.#byPath.set(path, index);
-    return index;
-  }
-
-  /** Widening an inferred column re-casts the values already buffered, so a batch never mixes types. */
-  #retype(index: number, type: ColumnType, rows: RowSet['rows']): void {
-    const state = this.#columns[index]!;
-    state.column = { ...state.column, type };
-    state.cast = casterFor(type);
-    for (const row of rows) {
-      const value = row[index];
-      if (value !== undefined && value !== null) row[index] = state.cast(value);
-    }
-  }
-
-  #checkPrimaryKey(row: CellValue[], record: number, page: number): void {
-    for (const key of this.#primaryKey) {
-      const index = this.#byName.get(key);
-      const value = index === undefined ? undefined : row[index];
+    for (let k = 0; k < pk.length; k++) {
+      if (pk[k]! < 0) pk[k] = this.#root.indexOf(this.#root.primaryKey[k]!) ?? -1;
+      const value = pk[k]! < 0 ? undefined : row[pk[k]!];
       if (value === undefined || value === null) {
-        throw new RestlakeError(
-          'CAST',
-          `${this.#tableName}, page ${page}, record ${record}: primary key column "${key}" is missing or null`,
-          { context: { table: this.#tableName, page, record, column: key } },
+        const column = this.#root.primaryKey[k]!;
+        throw new Rejection(
+          this.#root.name,
+          column,
+          null,
+          `primary key column "${column}" is missing or null`,
         );
       }
     }
+    if (pk.length === 1) return String(row[pk[0]!]);
+    return JSON.stringify(pk.map((index) => row[index]));
+  }
+
+  #stampRow(builder: TableBuilder, row: Row): void {
+    const stamps = this.#stamps.get(builder)!;
+    if (stamps.page >= 0) row[stamps.page] = this.#context.page;
+    if (stamps.windowStart >= 0) row[stamps.windowStart] = this.#context.window?.start ?? null;
+    if (stamps.windowEnd >= 0) row[stamps.windowEnd] = this.#context.window?.end ?? null;
+  }
+
+  #children(links: ChildLink[], record: unknown, parentRow: Row, parentKey: string, rootRow: Row): void {
+    for (const link of links) {
+      const value = link.get(record);
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) {
+        for (let pos = 0; pos < value.length; pos++)
+          this.#child(link, value[pos], pos, parentRow, parentKey, rootRow);
+      } else {
+        this.#child(link, value, 0, parentRow, parentKey, rootRow);
+      }
+    }
+  }
+
+  #child(
+    link: ChildLink,
+    element: unknown,
+    pos: number,
+    parentRow: Row,
+    parentKey: string,
+    rootRow: Row,
+  ): void {
+    const builder = link.builder;
+    const row: Row = [];
+    for (let k = 0; k < link.parentKey.length; k++) {
+      let index = link.parentIndex[k]!;
+      if (index < 0) index = link.parentIndex[k] = link.parent.indexOf(link.parentKey[k]!) ?? -1;
+      const value = index < 0 ? undefined : parentRow[index];
+      if (value === undefined || value === null) {
+        const column = link.parentKey[k]!;
+        throw new Rejection(builder.name, column, null, `parent key column "${column}" is missing or null`);
+      }
+      row[link.keyIndex[k]!] = value;
+    }
+    for (let k = 0; k < link.rootTo.length; k++) {
+      if (link.rootFrom[k]! < 0) link.rootFrom[k] = this.#pkIndex[k]!;
+      row[link.rootTo[k]!] = rootRow[link.rootFrom[k]!] ?? null;
+    }
+    row[link.posIndex] = pos;
+    const key = `${parentKey}/${pos}`;
+    row[link.rowKeyIndex] = key;
+    this.#stampRow(builder, row);
+    if (element !== null && typeof element === 'object' && !Array.isArray(element)) {
+      builder.walk(element as Record<string, unknown>, builder.root, row);
+      builder.finish(element, row);
+      builder.rows.push(row);
+      if (link.children.length > 0) this.#children(link.children, element, row, key, rootRow);
+    } else {
+      if (element !== null && element !== undefined) builder.set(link.valueNode, element, row);
+      builder.finish(undefined, row);
+      builder.rows.push(row);
+    }
+  }
+
+  /**
+   * A record whose key was already seen in this batch replaces the earlier one: the earlier root row and its
+   * child rows are dropped, so a merge inserts exactly the last version's children.
+   */
+  #dropEarlier(key: string): void {
+    const index = this.#root.rows.length - 1;
+    for (let k = 0; k < this.#starts.length; k++) this.#starts[k]!.push(this.#marks[k]!);
+    const previous = this.#seen.get(key);
+    this.#seen.set(key, index);
+    if (previous === undefined) return;
+    this.#root.rows[previous] = null;
+    for (let k = 0; k < this.#starts.length; k++) {
+      const rows = this.#builders[k + 1]!.rows;
+      const end = this.#starts[k]![previous + 1]!;
+      for (let j = this.#starts[k]![previous]!; j < end; j++) rows[j] = null;
+    }
+    this.#dropped = true;
+  }
+
+  #reject(rejection: Rejection, record: unknown, index: number): void {
+    const { page } = this.#context;
+    const root = this.#root.name;
+    const where = rejection.table === root ? '' : ` of ${rejection.table}`;
+    const message = `${rejection.message} (column "${rejection.column}"${where})`;
+    if (this.#onCastError !== 'quarantine') {
+      throw new RestlakeError('CAST', `${root}, page ${page}, record ${index}: ${message}`, {
+        context: { table: rejection.table, page, record: index, column: rejection.column },
+      });
+    }
+    // Undo the record's child rows: a quarantined record leaves no trace in the silver tables.
+    for (let k = 1; k < this.#builders.length; k++) this.#builders[k]!.rows.length = this.#marks[k - 1]!;
+    this.#stats.quarantined++;
+    this.#rejected.add(rejection, record, page);
+  }
+
+  /** Hands the buffered rows over, one RowSet per table (the rejected records last, when there are any). */
+  take(): RowSet[] {
+    const dropped = this.#dropped;
+    this.#dropped = false;
+    this.#seen.clear();
+    for (const starts of this.#starts) starts.length = 0;
+    const sets = this.#builders.map((builder) => ({ table: builder.schema(), rows: builder.take(dropped) }));
+    const rejected = this.#rejected.take();
+    if (rejected) sets.push(rejected);
+    return sets;
   }
 }

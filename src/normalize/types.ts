@@ -13,6 +13,10 @@ export type ColumnType = ScalarType | `decimal(${number},${number})`;
 export interface Column {
   name: string;
   type: ColumnType;
+  /** The record key path the column's values come from (`address.zipCode`), recorded in the schema history. */
+  source?: string;
+  /** A column restlake adds (page number, window); created after the data columns. */
+  metadata?: boolean;
 }
 
 /** A table as restlake wants it to look: the destination creates or evolves the real one to match. */
@@ -20,6 +24,23 @@ export interface TableSchema {
   name: string;
   columns: readonly Column[];
   primaryKey: readonly string[];
+  /**
+   * Child tables: the columns holding the top-level record's primary key, aligned with the parent table's
+   * `primaryKey`. A merge deletes the rows of every merged parent by them before inserting the new ones.
+   */
+  rootKey?: readonly string[];
+  /** Rows are appended to the table itself whatever the load's disposition (the rejected-records table). */
+  appendOnly?: boolean;
+}
+
+/** What a page contributes to each of its rows besides its records. */
+export interface PageContext {
+  /** 0-based position of the page in its stream. */
+  page: number;
+  /** The run that fetched the page: keys of child rows of tables without a primary key derive from it. */
+  runId: string;
+  /** The load's window `[start, end)` (ISO), when it has one. */
+  window?: { start: string | null; end: string | null } | undefined;
 }
 
 /**

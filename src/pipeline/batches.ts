@@ -2,16 +2,15 @@ import { redact } from '../core/redact.js';
 import type { BronzePage } from '../destinations/types.js';
 import type { LoadPosition } from '../extract/checkpoint.js';
 import type { Page } from '../extract/load-pages.js';
-import type { Normalizer } from '../normalize/normalizer.js';
-import type { CellValue, TableSchema } from '../normalize/types.js';
+import type { Normalizer, NormalizeStats } from '../normalize/normalizer.js';
+import type { PageContext, RowSet } from '../normalize/types.js';
 import type { HighWaterMark } from './high-water-mark.js';
 
 /** A batch as the pipeline builds it; the checkpoint is added when it is committed. */
 export interface PendingBatch {
   pages: BronzePage[];
-  rows: CellValue[][];
-  /** The table as the normalizer knew it when the batch closed (later pages may add columns). */
-  table: TableSchema;
+  /** Rows per table, each with the table as the normalizer knew it when the batch closed. */
+  rowSets: RowSet[];
   records: number;
   bytes: number;
   position: LoadPosition;
@@ -27,6 +26,8 @@ export interface BatchOptions {
   /** ...or this many bytes of raw pages, whichever comes first: memory stays bounded whatever the page size. */
   maxBytes: number;
   mark: HighWaterMark | undefined;
+  /** The load's windows by key, written into rows that have window columns. */
+  windows?: ReadonlyMap<string, PageContext['window']>;
   onPage?: (page: Page) => void;
 }
 
@@ -39,17 +40,11 @@ export async function* batchPages(
   normalizer: Normalizer,
   options: BatchOptions,
 ): AsyncGenerator<PendingBatch> {
-  let batch: PendingBatch | undefined;
+  let batch: Omit<PendingBatch, 'rowSets'> | undefined;
   for await (const page of pages) {
-    batch ??= {
-      pages: [],
-      rows: [],
-      table: normalizer.schema(),
-      records: 0,
-      bytes: 0,
-      position: page.position,
-    };
-    normalizer.normalize(page.records, batch.rows, { page: page.index });
+    batch ??= { pages: [], records: 0, bytes: 0, position: page.position };
+    const window = options.windows?.get(page.window);
+    normalizer.normalize(page.records, { page: page.index, runId: options.runId, window });
     options.mark?.observe(page.records);
     if (options.bronze) {
       batch.pages.push({
@@ -65,16 +60,49 @@ export async function* batchPages(
         fetchedAt: page.fetchedAt,
         body: page.text === '' ? null : redact(page.text),
         bytes: page.bytes,
+        windowStart: window?.start ?? null,
+        windowEnd: window?.end ?? null,
+        parentFields: page.carried ? redact(JSON.stringify(page.carried)) : null,
       });
     }
     batch.records += page.records.length;
     batch.bytes += page.bytes;
     batch.position = page.position;
     options.onPage?.(page);
-    if (batch.rows.length >= options.maxRows || batch.bytes >= options.maxBytes) {
-      yield { ...batch, table: normalizer.schema() };
+    if (normalizer.bufferedRows >= options.maxRows || batch.bytes >= options.maxBytes) {
+      yield { ...batch, rowSets: normalizer.take() };
       batch = undefined;
     }
   }
-  if (batch) yield { ...batch, table: normalizer.schema() };
+  if (batch) yield { ...batch, rowSets: normalizer.take() };
+}
+
+/** What the normalize and load stages count over a load, for its audit row. */
+export interface LoadStats extends NormalizeStats {
+  /** Under `discard_columns`: values dropped per `table.column`. */
+  discarded: Record<string, number>;
+  addDiscarded(counts: Record<string, number>): void;
+}
+
+export function newLoadStats(): LoadStats {
+  const stats: LoadStats = {
+    castErrors: {},
+    quarantined: 0,
+    discarded: {},
+    addDiscarded(counts) {
+      for (const [key, n] of Object.entries(counts)) stats.discarded[key] = (stats.discarded[key] ?? 0) + n;
+    },
+  };
+  return stats;
+}
+
+/** The audit row's normalize columns: JSON objects (NULL when empty) and the quarantined record count. */
+export function auditCounts(stats: LoadStats) {
+  const json = (counts: Record<string, number>) =>
+    Object.keys(counts).length > 0 ? JSON.stringify(counts) : null;
+  return {
+    CastErrors: json(stats.castErrors),
+    QuarantinedCount: stats.quarantined,
+    DiscardedColumns: json(stats.discarded),
+  };
 }

@@ -1,4 +1,3 @@
-import { hostname, userInfo } from 'node:os';
 import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import type { AuditStatus } from '../control/state-machine.js';
 import type { Claim, ControlRow, ControlStore } from '../control/store.js';
@@ -7,13 +6,16 @@ import { describeError, RestlakeError, toRestlakeError } from '../core/errors.js
 import { failpoint } from '../core/failpoint.js';
 import type { Logger } from '../core/logger.js';
 import { prefetch } from '../core/prefetch.js';
-import { redact } from '../core/redact.js';
+import { readColumnSources } from '../destinations/sql/schema-history.js';
 import type { Destination } from '../destinations/types.js';
 import { type LoadCheckpoint, type LoadPosition, parseCheckpoint } from '../extract/checkpoint.js';
 import { extractPages, planLoadWindows } from '../extract/load-pages.js';
+import type { RecordSelector } from '../extract/records.js';
 import { HttpClient } from '../http/client.js';
+import { constantColumns } from '../normalize/metadata.js';
 import { Normalizer } from '../normalize/normalizer.js';
-import { batchPages } from './batches.js';
+import { settleAttempt } from './attempt.js';
+import { batchPages, type LoadStats, newLoadStats } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
 import { saveRequestLog } from './request-log.js';
 import { loadSpec, tableOf } from './spec.js';
@@ -37,6 +39,8 @@ export interface LoadContext {
   logger: Logger;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** Resources' parsers (`parser:`), loaded before anything ran. */
+  parsers?: ReadonlyMap<string, RecordSelector>;
 }
 
 export interface LoadOutcome {
@@ -52,17 +56,7 @@ export interface LoadOutcome {
   durationMs: number;
 }
 
-const MAX_BATCH_BYTES = 64 * 1024 * 1024;
-
-export const LOADED_BY = `${safeUser()}@${hostname()}`;
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 /**
  * One attempt at one claimed load: extract → bronze → normalize → load, each batch committed with its
@@ -81,6 +75,7 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
   });
   const resource = config.resources.find((r) => r.name === row.ResourceName);
   const counts = { sourceRows: 0, targetRows: 0, pages: 0, committedBatches: 0 };
+  const stats = newLoadStats();
   let totalRows: number | null = null;
   let error: RestlakeError | undefined;
 
@@ -126,7 +121,17 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     }
     const spec = loadSpec(config, resource, ctx.destination);
     await ctx.control.describe(row.IndexNo, spec);
-    const result = await extractAndLoad(config, resource, row, client, ctx, counts, aborter.signal, runId);
+    const result = await extractAndLoad(
+      config,
+      resource,
+      row,
+      client,
+      ctx,
+      counts,
+      stats,
+      aborter.signal,
+      runId,
+    );
     totalRows = result.totalRows;
     failpoint('load.finished');
     await ctx.control.succeed(row, ctx.owner, spec, result.mark, ctx.clock.now());
@@ -137,66 +142,21 @@ export async function runLoad(config: PipelineConfig, claim: Claim, ctx: LoadCon
     clearInterval(heartbeat);
     await client.close();
   }
-  const httpStats = client.stats;
-
-  const stopping = error?.code === 'CANCELLED' && ctx.signal?.aborted === true;
-  const status: AuditStatus = !error ? 'SUCCESS' : counts.committedBatches > 0 ? 'PARTIAL' : 'FAILED';
-  const now = ctx.clock.now();
-  const message = error ? redact(describeError(error)) : null;
-  try {
-    if (error?.code === 'LEASE_HELD') {
-      // Another worker took the load over (this one paused past its lease): the row is theirs to finish.
-      log.warn({ err: message }, 'load taken over by another worker; leaving it to them');
-    } else if (error && stopping) {
-      // Stopped by its process (SIGTERM): the committed batches stay, the load goes back to PENDING for the
-      // next worker, which resumes from the checkpoint.
-      log.info({ batches: counts.committedBatches }, 'load handed back');
-      await ctx.control.release(row, ctx.owner, now);
-    } else if (error) {
-      log.error({ code: error.code, err: message }, 'load failed');
-      await ctx.control.fail(row, ctx.owner, message!, now);
-    }
-  } finally {
-    await ctx.control.appendAudit({
-      IndexNo: row.IndexNo,
-      ConfigId: row.ConfigId,
-      ResourceName: row.ResourceName,
-      APIName: row.APIName,
-      APIEndpoint: row.APIEndpoint,
-      LoadType: row.LoadType,
-      TargetCatalog: row.TargetCatalog,
-      TargetSchema: row.TargetSchema,
-      TargetTable: row.TargetTable,
-      SourceRowCount: counts.sourceRows,
-      TargetRowCount: counts.targetRows,
-      TargetTotalRowCount: totalRows,
-      RunId: runId,
-      Attempt: row.AttemptCount,
-      LoadStatus: status,
-      ErrorMessage: message,
-      LoadStartTime: started,
-      LoadEndTime: now,
-      RunDuration: (now.getTime() - started.getTime()) / 1000,
-      LoggedAt: now,
-      LoadedBy: LOADED_BY,
-      PageCount: counts.pages,
-      RequestCount: httpStats.requests,
-      RetryCount: httpStats.retries,
-      RateLimitedCount: httpStats.rateLimited,
-      BytesFetched: httpStats.bytes,
-    });
-    await saveRequestLog(ctx.control, { ...row, RunId: runId, Attempt: row.AttemptCount }, client, log);
-  }
-  return {
+  return settleAttempt(ctx, log, {
+    // Stopped by its process (SIGTERM): the load goes back to PENDING for the next worker.
+    handBack: error?.code === 'CANCELLED' && ctx.signal?.aborted === true,
     row,
-    resource: row.ResourceName,
     table: resource ? tableOf(resource) : (row.TargetTable ?? ''),
-    status,
+    runId,
+    started,
     error,
-    ...counts,
+    counts,
     totalRows,
-    durationMs: now.getTime() - started.getTime(),
-  };
+    http: client.stats,
+    stats,
+    afterAudit: () =>
+      saveRequestLog(ctx.control, { ...row, RunId: runId, Attempt: row.AttemptCount }, client, log),
+  });
 }
 
 /** The stages of one load, batch by batch; returns the target's total row count and the high-water mark. */
@@ -207,22 +167,30 @@ async function extractAndLoad(
   client: HttpClient,
   ctx: LoadContext,
   counts: { sourceRows: number; targetRows: number; pages: number; committedBatches: number },
+  stats: LoadStats,
   signal: AbortSignal,
   runId: string,
 ): Promise<{ totalRows: number; mark: Date | null }> {
   const loadKey = `${row.ConfigId}/${row.ResourceName}/${row.IndexNo}`;
   const table = tableOf(resource);
   const destination = config.destination;
+  const normalizer = new Normalizer(resource, {
+    windowed: row.LoadStartTime !== null,
+    stats,
+    knownColumns: await readColumnSources(ctx.destination.sql(), config.id, resource.name),
+  });
   const writer = await ctx.destination.openLoad({
     loadKey,
     disposition: resource.write,
-    tables: [table],
+    tables: normalizer.tables(),
     bronzeTable: destination.bronze ? `${config.id}__${resource.name}` : undefined,
-    metadata: [
-      { name: '_restlake_run_id', type: 'string', value: runId },
-      { name: '_restlake_loaded_at', type: 'timestamp', value: ctx.clock.now().toISOString() },
-      { name: '_restlake_source', type: 'string', value: `${config.id}.${resource.name}` },
-    ],
+    metadata: constantColumns(resource, {
+      runId,
+      loadedAt: ctx.clock.now(),
+      source: `${config.id}.${resource.name}`,
+    }),
+    origin: { configId: config.id, resource: resource.name, runId },
+    contract: resource.schema_contract,
   });
   try {
     const windows = planLoadWindows(resource, { start: row.LoadStartTime, end: row.LoadEndTime });
@@ -253,10 +221,17 @@ async function extractAndLoad(
       maxConcurrency: config.source.max_concurrency,
       signal,
       now: () => ctx.clock.now(),
+      select: ctx.parsers?.get(resource.name),
     });
-    const batches = batchPages(pages, new Normalizer(resource), {
+    const batches = batchPages(pages, normalizer, {
       runId,
       loadKey,
+      windows: new Map(
+        windows.map((w) => [
+          w.key,
+          { start: w.start?.toISOString() ?? null, end: w.end?.toISOString() ?? null },
+        ]),
+      ),
       bronze: destination.bronze,
       maxRows: config.batch_size,
       maxBytes: MAX_BATCH_BYTES,
@@ -277,10 +252,11 @@ async function extractAndLoad(
       const committed = checkpoint(position);
       const result = await writer.write({
         pages: batch.pages,
-        rowSets: [{ table: batch.table, rows: batch.rows }],
+        rowSets: batch.rowSets,
         checkpoint: committed,
       });
       counts.targetRows += result.rows[table] ?? 0;
+      stats.addDiscarded(result.discarded);
       counts.committedBatches++;
       failpoint('batch.committed');
       await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, committed);

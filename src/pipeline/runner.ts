@@ -8,7 +8,8 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { openControlDatabase, openDestination } from '../destinations/registry.js';
 import type { Destination } from '../destinations/types.js';
-import { type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
+import { loadParsers } from '../normalize/parser.js';
+import { type LoadContext, type LoadOutcome, type ProgressEvent, runLoad } from './run-load.js';
 import { loadSpec } from './spec.js';
 
 export interface RunOptions {
@@ -85,6 +86,7 @@ export async function openWorkspace(
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = {}): Promise<LoadOutcome[]> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const parsers = await loadParsers(loaded.config, dirname(loaded.file), loaded.file);
   const workspace = await openWorkspace(
     loaded.config.destination,
     dirname(loaded.file),
@@ -99,7 +101,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = 
     const specs = config.resources.map((resource) => loadSpec(config, resource, destination));
     await control.plan(specs, clock.now());
     const maxIndexNo = await control.lastIndexNo();
-    return await drain(config, workspace, maxIndexNo, { ...options, clock, logger });
+    return await drain(config, workspace, maxIndexNo, { ...options, clock, logger, parsers });
   } finally {
     await workspace.close();
   }
@@ -110,7 +112,7 @@ async function drain(
   config: PipelineConfig,
   workspace: Workspace,
   maxIndexNo: number,
-  options: RunOptions & { clock: Clock; logger: Logger },
+  options: RunOptions & { clock: Clock; logger: Logger; parsers: LoadContext['parsers'] },
 ): Promise<LoadOutcome[]> {
   const outcomes: LoadOutcome[] = [];
   const concurrency = Math.max(1, options.concurrency ?? Math.min(4, config.resources.length));
@@ -142,6 +144,7 @@ async function drain(
           logger: options.logger,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.parsers ? { parsers: options.parsers } : {}),
         }),
       );
     }

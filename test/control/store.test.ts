@@ -80,7 +80,7 @@ describe('control store transitions', () => {
     run(async (ws) => {
       await ws.control.plan([spec()], at(0));
       const claim = (await claimAs(ws, 'w1', 1))!;
-      const next = await ws.control.succeed(claim.row, 'w1', spec(), null, at(2));
+      const next = (await ws.control.succeed(claim.row, 'w1', spec(), null, at(2)))!;
       expect(next).toMatchObject({ LoadType: 'FULL_LOAD', LoadStatus: 'PENDING' });
       const [latest, done] = await ws.control.loads('shop');
       expect(done).toMatchObject({ LoadStatus: 'SUCCESS', LeaseOwner: null, ErrorMessage: null });
@@ -101,13 +101,13 @@ describe('control store transitions', () => {
       expect(claim.row.LoadEndTime?.toISOString(), 'the window end is fixed at the first claim').toBe(
         at(1).toISOString(),
       );
-      const next = await ws.control.succeed(
+      const next = (await ws.control.succeed(
         claim.row,
         'w1',
         incremental,
         new Date('2024-06-01T12:00:00Z'),
         at(2),
-      );
+      ))!;
       expect(next.LoadType).toBe('INCREMENTAL');
       expect(next.LoadStartTime?.toISOString()).toBe('2024-06-01T11:00:00.000Z');
       expect(next.LastLoadTime?.toISOString()).toBe('2024-06-01T12:00:00.000Z');
@@ -188,5 +188,32 @@ describe('control store transitions', () => {
       expect(rows).toEqual([
         { ConfigId: 'shop', LoadType: 'FULL_LOAD', LoadStatus: 'PENDING', LastLoadTime: null },
       ]);
+    }));
+
+  test('REBUILD rows: claimed only by their IndexNo, never followed, retried or in the way of planning', () =>
+    run(async (ws) => {
+      const [scheduled] = await ws.control.plan([spec()], at(0));
+      const rebuild = await ws.control.planRebuild(spec(), at(1));
+      expect(rebuild).toMatchObject({ LoadType: 'REBUILD', LoadStatus: 'PENDING' });
+      const claimed = (await claimAs(ws, 'w1', 2))!;
+      expect(claimed.row.IndexNo, 'a general claim takes the scheduled load').toBe(scheduled!.IndexNo);
+      await ws.control.release(claimed.row, 'w1', at(2));
+      const own = (await claimAs(ws, 'rb', 3, { indexNo: rebuild.IndexNo }))!;
+      expect(own.row).toMatchObject({ LoadType: 'REBUILD', LoadStatus: 'RUNNING' });
+      await ws.control.fail(own.row, 'rb', 'bronze is empty', at(4));
+      expect(await ws.control.retry('shop', at(5)), 'a failed rebuild is not queued again').toBe(0);
+      const second = await ws.control.planRebuild(spec(), at(6));
+      const again = (await claimAs(ws, 'rb', 7, { indexNo: second.IndexNo }))!;
+      expect(await ws.control.succeed(again.row, 'rb', spec(), null, at(8))).toBeUndefined();
+      const open = await ws.destination
+        .sql()
+        .query(
+          `SELECT LoadType, LoadStatus FROM metadata.api_control_table WHERE LoadStatus <> 'SUCCESS' ORDER BY IndexNo`,
+        );
+      expect(open).toEqual([
+        { LoadType: 'FULL_LOAD', LoadStatus: 'PENDING' },
+        { LoadType: 'REBUILD', LoadStatus: 'FAILED' },
+      ]);
+      expect(await ws.control.plan([spec()], at(9)), 'the scheduled load is still the open one').toEqual([]);
     }));
 });

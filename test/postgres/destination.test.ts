@@ -229,8 +229,8 @@ describePg('PostgreSQL destination', () => {
         await sql.query(
           `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'metadata' ORDER BY 1`,
         ),
-        'the checkpoint stays with the data; the control tables do not',
-      ).toEqual([{ t: 'api_checkpoint' }, { t: 'restlake_migrations' }]);
+        'the checkpoint and the schema history stay with the data (they commit with it); the control tables do not',
+      ).toEqual([{ t: 'api_checkpoint' }, { t: 'api_schema_history' }, { t: 'restlake_migrations' }]);
     } finally {
       await duckdb.close();
     }

@@ -183,6 +183,8 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
           tables: ['items'],
           bronzeTable: undefined,
           metadata: [],
+          origin: { configId: 'fenced', resource: 'items', runId: 'r1' },
+          contract: 'evolve' as const,
         };
         const batch = (id: number, checkpoint: string) => ({
           pages: [],

@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadPipelineFile } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
+import { loadParsers } from '../../normalize/parser.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
 export function registerValidate(program: Command, setExit: (code: ExitCode) => void): void {
@@ -17,11 +19,14 @@ Exits 0 when every file is valid, 2 otherwise. Nothing is connected to and nothi
 Example:
   restlake validate pipelines/*.yaml`,
     )
-    .action((files: string[]) => {
+    .action(async (files: string[]) => {
       let failed = false;
       for (const file of files) {
         try {
-          const { config } = loadPipelineFile(file);
+          const loaded = loadPipelineFile(file);
+          const { config } = loaded;
+          // Parser modules are loaded too: a missing file or export is a problem of the pipeline file.
+          await loadParsers(config, dirname(loaded.file), file);
           process.stdout.write(
             `ok  ${file}  (id ${config.id}, ${config.resources.length} resource${config.resources.length === 1 ? '' : 's'})\n`,
           );

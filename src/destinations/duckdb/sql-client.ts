@@ -2,7 +2,12 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { Semaphore } from '../../core/semaphore.js';
 import type { SqlClient, SqlDialect, SqlRow, SqlValue } from '../sql/client.js';
 
-export const duckdbDialect: SqlDialect = { name: 'duckdb', skipLocked: false, multiProcess: false };
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  skipLocked: false,
+  multiProcess: false,
+  checkpointAfterMigration: 'CHECKPOINT',
+};
 
 /** BIGINT comes back as bigint; restlake's own tables never exceed 2^53, so plain numbers are easier to use. */
 function toPlain(row: Record<string, unknown>): SqlRow {

@@ -19,6 +19,12 @@ export interface SqlDialect {
    * same thing at once (migrations, planning one resource); absent where one process has the database.
    */
   readonly transactionLock?: string;
+  /**
+   * A statement that folds the write-ahead log into the database file, run after migrations that changed
+   * something: DuckDB 1.5 cannot replay an `ALTER TABLE ... ADD COLUMN` on a table with a `nextval` default
+   * from its WAL after a crash (the file would no longer open), so migrations must not stay in the WAL.
+   */
+  readonly checkpointAfterMigration?: string;
 }
 
 /** A connection (or pool) that runs parameterized SQL with `$1, $2, ...` placeholders. */

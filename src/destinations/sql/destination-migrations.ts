@@ -17,4 +17,24 @@ export const DESTINATION_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'schema history',
+    statements: [
+      `CREATE SEQUENCE IF NOT EXISTS metadata.api_schema_history_seq`,
+      `CREATE TABLE IF NOT EXISTS metadata.api_schema_history (
+        ChangeId BIGINT DEFAULT nextval('metadata.api_schema_history_seq') PRIMARY KEY,
+        ConfigId VARCHAR NOT NULL,
+        ResourceName VARCHAR NOT NULL,
+        TableName VARCHAR NOT NULL,
+        ColumnName VARCHAR,
+        ChangeKind VARCHAR NOT NULL,
+        FromType VARCHAR,
+        ToType VARCHAR,
+        SourcePath VARCHAR,
+        RunId VARCHAR,
+        ChangedAt TIMESTAMPTZ
+      )`,
+    ],
+  },
 ];

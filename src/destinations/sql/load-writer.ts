@@ -4,7 +4,8 @@ import { failpoint } from '../../core/failpoint.js';
 import type { Column, RowSet } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
-import { readColumns, refSql, syncTable, type TableRef } from './tables.js';
+import { recordSchemaChanges } from './schema-history.js';
+import { diffColumns, readColumns, refSql, type SchemaChange, syncTable, type TableRef } from './tables.js';
 import { writeStaged } from './write.js';
 
 /**
@@ -39,6 +40,10 @@ export const BRONZE_COLUMNS: readonly Column[] = [
   { name: 'fetched_at', type: 'timestamp' },
   { name: 'bytes', type: 'bigint' },
   { name: 'body', type: 'json' },
+  // What a rebuild needs besides the body: the page's window and a child resource's parent fields.
+  { name: 'window_start', type: 'timestamp' },
+  { name: 'window_end', type: 'timestamp' },
+  { name: 'parent_fields', type: 'json' },
 ];
 
 const bronzeRow = (p: BronzePage) => [
@@ -52,6 +57,9 @@ const bronzeRow = (p: BronzePage) => [
   p.fetchedAt.toISOString(),
   p.bytes,
   p.body,
+  p.windowStart,
+  p.windowEnd,
+  p.parentFields,
 ];
 
 const CHECKPOINTS = 'metadata.api_checkpoint';
@@ -62,10 +70,22 @@ export function replaceStagingName(table: string): string {
   return `_rl_replace_${table.slice(0, 40)}_${hash}`;
 }
 
+/** How one batch's rows reach one table, decided before anything of the batch is written. */
+interface TablePlan {
+  rowSet: RowSet;
+  /** Where the rows go: the table, or its staging table in a `replace` load. */
+  ref: TableRef;
+  staged: boolean;
+  /** The columns written (under `discard_columns`, without the new ones). */
+  columns: readonly Column[];
+  /** Columns the table must have besides the batch's (a frozen or discarding replace keeps the live ones). */
+  keep: readonly Column[];
+}
+
 /**
- * The load writer of every SQL destination: each batch's bronze pages, silver rows and checkpoint in one
- * transaction; `replace` fills a staging table and swaps it in at the end, so a failed full load never
- * leaves a half table behind.
+ * The load writer of every SQL destination: each batch's bronze pages, silver rows (a resource's table, its
+ * child tables, its rejected records), schema changes and checkpoint in one transaction; `replace` fills
+ * staging tables and swaps them in at the end, so a failed full load never leaves a half table behind.
  */
 export class SqlLoadWriter implements LoadWriter {
   readonly #sql: SqlClient;
@@ -75,6 +95,8 @@ export class SqlLoadWriter implements LoadWriter {
   readonly #bronzeSchema: string;
   /** Columns of the tables touched so far, as they are in the database. */
   #known = new Map<string, Column[]>();
+  /** Record key paths of the columns written by this load, for the history a `replace` records at the swap. */
+  readonly #sources = new Map<string, Column[]>();
   /** The checkpoint as this writer last read or committed it; undefined when there was none. */
   #checkpoint: string | undefined;
 
@@ -86,9 +108,14 @@ export class SqlLoadWriter implements LoadWriter {
     this.#bronzeSchema = options.bronzeSchema;
   }
 
+  /** Whether the load fills staging tables and swaps them in at the end. */
+  get #swaps(): boolean {
+    return this.#target.disposition === 'replace' || this.#target.swap === true;
+  }
+
   /** A fresh `replace` load must not inherit rows from an earlier, abandoned one. */
   async prepare(): Promise<void> {
-    if (this.#target.disposition !== 'replace' || (await this.readCheckpoint()) !== undefined) return;
+    if (!this.#swaps || (await this.readCheckpoint()) !== undefined) return;
     for (const table of this.#target.tables) {
       await this.#sql.execute(`DROP TABLE IF EXISTS ${refSql(this.#silver(replaceStagingName(table)))}`);
     }
@@ -106,27 +133,26 @@ export class SqlLoadWriter implements LoadWriter {
   async write(batch: Batch): Promise<BatchResult> {
     try {
       const result = await this.#sql.transaction(async (tx) => {
-        const rows: Record<string, number> = {};
-        if (this.#target.bronzeTable && batch.pages.length > 0) {
-          const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable };
-          await this.#ensure(tx, bronze, BRONZE_COLUMNS);
-          await this.#driver.stage(tx, '_rl_stage', BRONZE_COLUMNS, batch.pages.map(bronzeRow));
-          await writeStaged(
-            tx,
-            this.#driver.types,
-            { staging: '_rl_stage', columns: BRONZE_COLUMNS, primaryKey: [], metadata: [] },
-            bronze,
-            'append',
-            this.#driver.tempTableAs,
-          );
-          await tx.execute(this.#driver.dropTemp('_rl_stage'));
-        }
+        const discarded: Record<string, number> = {};
+        const plans: TablePlan[] = [];
+        const violations: string[] = [];
         for (const rowSet of batch.rowSets) {
-          rows[rowSet.table.name] = await this.#writeRows(tx, rowSet);
+          if (rowSet.rows.length > 0) plans.push(await this.#plan(tx, rowSet, violations, discarded));
         }
+        if (violations.length > 0) {
+          throw new RestlakeError(
+            'SCHEMA_CONTRACT',
+            `schema_contract is freeze, but the data changes the tables: ${violations.join('; ')}. Declare the change in the pipeline file's schema and set schema_contract: evolve for one load, or fix the API`,
+            { context: { violations } },
+          );
+        }
+        if (this.#target.bronzeTable && batch.pages.length > 0) await this.#writeBronze(tx, batch.pages);
+        const rows: Record<string, number> = {};
+        for (const plan of plans)
+          rows[plan.rowSet.table.name] = await this.#writeRows(tx, plan, batch.rowSets);
         await this.#saveCheckpoint(tx, batch.checkpoint);
         failpoint('batch.committing');
-        return { rows };
+        return { rows, discarded };
       });
       this.#checkpoint = batch.checkpoint;
       return result;
@@ -137,36 +163,118 @@ export class SqlLoadWriter implements LoadWriter {
     }
   }
 
-  async #writeRows(tx: SqlClient, rowSet: RowSet): Promise<number> {
+  async #writeBronze(tx: SqlClient, pages: BronzePage[]): Promise<void> {
+    const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable! };
+    await this.#ensure(tx, bronze, BRONZE_COLUMNS);
+    await this.#driver.stage(tx, '_rl_stage', BRONZE_COLUMNS, pages.map(bronzeRow));
+    await writeStaged(
+      tx,
+      this.#driver.types,
+      { staging: '_rl_stage', columns: BRONZE_COLUMNS, primaryKey: [], metadata: [] },
+      bronze,
+      'append',
+      this.#driver.tempTableAs,
+    );
+    await tx.execute(this.#driver.dropTemp('_rl_stage'));
+  }
+
+  /**
+   * Where a table's rows go and which columns are written, checked against the schema contract: the table
+   * as it is (the live one, even when a `replace` fills a staging table) is what `freeze` protects and what
+   * `discard_columns` keeps to. A table that does not exist yet is created as the data says.
+   */
+  async #plan(
+    tx: SqlClient,
+    rowSet: RowSet,
+    violations: string[],
+    discarded: Record<string, number>,
+  ): Promise<TablePlan> {
     const { table } = rowSet;
-    if (rowSet.rows.length === 0) return 0;
-    const replace = this.#target.disposition === 'replace';
-    const ref = this.#silver(replace ? replaceStagingName(table.name) : table.name);
+    const staged = this.#swaps && !table.appendOnly;
+    const live = this.#silver(table.name);
+    const ref = staged ? this.#silver(replaceStagingName(table.name)) : live;
+    const plan: TablePlan = { rowSet, ref, staged, columns: table.columns, keep: [] };
+    const contract = this.#target.contract;
+    if (contract === 'evolve' || table.appendOnly) return plan;
+    const existing = await this.#columnsOf(tx, live);
+    if (existing.length === 0) return plan;
+    if (staged) plan.keep = existing;
+    const changes = diffColumns(table.name, existing, [...table.columns, ...this.#target.metadata]);
+    if (contract === 'freeze') {
+      for (const change of changes) violations.push(describeChange(change));
+      return plan;
+    }
+    const added = new Set(changes.filter((c) => c.kind === 'add').map((c) => c.column));
+    if (added.size === 0) return plan;
+    plan.columns = table.columns.filter((c) => !added.has(c.name));
+    table.columns.forEach((column, index) => {
+      if (!added.has(column.name)) return;
+      let values = 0;
+      for (const row of rowSet.rows) if (row[index] !== undefined && row[index] !== null) values++;
+      const key = `${table.name}.${column.name}`;
+      discarded[key] = (discarded[key] ?? 0) + values;
+    });
+    return plan;
+  }
+
+  async #writeRows(tx: SqlClient, plan: TablePlan, rowSets: readonly RowSet[]): Promise<number> {
+    const { rowSet, ref, staged } = plan;
+    const { table } = rowSet;
     const metadata = this.#target.metadata;
-    await this.#ensure(tx, ref, [...table.columns, ...metadata]);
+    const wanted = [...plan.columns, ...metadata];
+    const keep = plan.keep.filter((c) => !wanted.some((w) => w.name === c.name));
+    const { columns: actual, changes } = await this.#ensure(tx, ref, [...keep, ...wanted]);
+    this.#sources.set(table.name, [...plan.columns]);
+    if (!staged) await recordSchemaChanges(tx, this.#target.origin, changes, plan.columns, new Date());
     await this.#driver.stage(tx, '_rl_stage', table.columns, rowSet.rows);
-    const disposition = replace
-      ? table.primaryKey.length > 0
-        ? 'merge'
-        : 'append'
-      : this.#target.disposition;
+    // Staged text is cast to the column's type in the table, which may be wider than this batch's.
+    const types = new Map(actual.map((c) => [c.name, c.type]));
+    const columns = plan.columns.map((c) => ({ ...c, type: types.get(c.name) ?? c.type }));
+    const root = !table.appendOnly && table.rootKey === undefined;
+    const merge = root && table.primaryKey.length > 0 && this.#target.disposition !== 'append';
+    const children = merge ? await this.#childrenOf(tx, rowSets, staged) : [];
     const written = await writeStaged(
       tx,
       this.#driver.types,
-      { staging: '_rl_stage', columns: table.columns, primaryKey: table.primaryKey, metadata },
+      { staging: '_rl_stage', columns, primaryKey: root ? table.primaryKey : [], metadata, children },
       ref,
-      disposition === 'replace' ? 'append' : disposition,
+      merge ? 'merge' : 'append',
       this.#driver.tempTableAs,
     );
     await tx.execute(this.#driver.dropTemp('_rl_stage'));
     return written;
   }
 
-  async #ensure(tx: SqlClient, ref: TableRef, columns: readonly Column[]): Promise<void> {
+  /** The existing child tables (or their staging tables) whose rows a merge of their parent replaces. */
+  async #childrenOf(tx: SqlClient, rowSets: readonly RowSet[], staged: boolean) {
+    const children: { table: TableRef; rootKey: readonly string[] }[] = [];
+    for (const { table } of rowSets) {
+      if (!table.rootKey) continue;
+      const ref = this.#silver(staged ? replaceStagingName(table.name) : table.name);
+      if ((await this.#columnsOf(tx, ref)).length > 0) children.push({ table: ref, rootKey: table.rootKey });
+    }
+    return children;
+  }
+
+  async #columnsOf(tx: SqlClient, ref: TableRef): Promise<Column[]> {
     const key = refSql(ref);
-    const existing = this.#known.get(key) ?? (await readColumns(tx, this.#driver.types, ref));
+    let columns = this.#known.get(key);
+    if (!columns) {
+      columns = await readColumns(tx, this.#driver.types, ref);
+      if (columns.length > 0) this.#known.set(key, columns);
+    }
+    return columns;
+  }
+
+  async #ensure(
+    tx: SqlClient,
+    ref: TableRef,
+    columns: readonly Column[],
+  ): Promise<{ columns: Column[]; changes: SchemaChange[] }> {
+    const existing = await this.#columnsOf(tx, ref);
     const synced = await syncTable(tx, this.#driver.types, ref, existing, columns);
-    this.#known.set(key, synced.columns);
+    this.#known.set(refSql(ref), synced.columns);
+    return synced;
   }
 
   /**
@@ -190,16 +298,27 @@ export class SqlLoadWriter implements LoadWriter {
   }
 
   async finish(checkpoint: string): Promise<Record<string, number>> {
+    this.#known.clear();
     const totals = await this.#sql.transaction(async (tx) => {
       for (const table of this.#target.tables) {
-        const target = refSql(this.#silver(table));
-        if (this.#target.disposition === 'replace') {
+        const live = this.#silver(table);
+        const target = refSql(live);
+        if (this.#swaps) {
+          const liveColumns = await readColumns(tx, this.#driver.types, live);
           const staging = this.#silver(replaceStagingName(table));
-          if ((await readColumns(tx, this.#driver.types, staging)).length > 0) {
+          const stagedColumns = await readColumns(tx, this.#driver.types, staging);
+          if (stagedColumns.length > 0) {
+            await recordSchemaChanges(
+              tx,
+              this.#target.origin,
+              replacementChanges(table, liveColumns, stagedColumns),
+              this.#sources.get(table) ?? [],
+              new Date(),
+            );
             await tx.execute(`DROP TABLE IF EXISTS ${target}`);
             failpoint('replace.swapping');
             await tx.execute(`ALTER TABLE ${refSql(staging)} RENAME TO ${quoteIdent(table)}`);
-          } else if ((await readColumns(tx, this.#driver.types, this.#silver(table))).length > 0) {
+          } else if (liveColumns.length > 0) {
             // The API returned no records: replacing with nothing leaves the table empty.
             await tx.execute(`DELETE FROM ${target}`);
           }
@@ -233,4 +352,30 @@ export class SqlLoadWriter implements LoadWriter {
   }
 
   async close(): Promise<void> {}
+}
+
+/** What swapping a `replace` load's staging table in changes, column by column. */
+function replacementChanges(
+  table: string,
+  live: readonly Column[],
+  staged: readonly Column[],
+): SchemaChange[] {
+  if (live.length === 0) return diffColumns(table, [], staged);
+  const before = new Map(live.map((c) => [c.name, c.type]));
+  const changes: SchemaChange[] = [];
+  for (const column of staged) {
+    const type = before.get(column.name);
+    if (type === undefined) changes.push({ kind: 'add', table, column: column.name, to: column.type });
+    else if (type !== column.type)
+      changes.push({ kind: 'retype', table, column: column.name, from: type, to: column.type });
+    before.delete(column.name);
+  }
+  for (const [column, type] of before) changes.push({ kind: 'drop', table, column, from: type });
+  return changes;
+}
+
+function describeChange(change: SchemaChange): string {
+  return change.kind === 'add'
+    ? `new column ${change.table}.${change.column} (${change.to})`
+    : `column ${change.table}.${change.column} changes from ${change.from} to ${change.to}`;
 }

@@ -75,5 +75,7 @@ export async function migrate(
     });
     if (!done) applied.push(migration.version);
   }
+  const checkpoint = sql.dialect.checkpointAfterMigration;
+  if (applied.length > 0 && checkpoint) await sql.execute(checkpoint);
   return applied;
 }

@@ -28,11 +28,43 @@ export async function readColumns(sql: SqlClient, types: SqlTypeMap, ref: TableR
 }
 
 export interface SchemaChange {
-  kind: 'create' | 'add' | 'widen';
+  kind: 'create' | 'add' | 'widen' | 'retype' | 'drop';
   table: string;
   column?: string;
   from?: ColumnType;
   to?: ColumnType;
+}
+
+/**
+ * What it takes for a table with `existing` columns to hold `columns`: a column per new name (`add`, or
+ * `create` for every column when there is no table yet), a wider type where values no longer fit (`widen`).
+ * Never narrows or drops.
+ */
+export function diffColumns(
+  table: string,
+  existing: readonly Column[],
+  columns: readonly Column[],
+): SchemaChange[] {
+  if (existing.length === 0) {
+    return creationOrder(columns).map((c) => ({ kind: 'create', table, column: c.name, to: c.type }));
+  }
+  const current = new Map(existing.map((c) => [c.name, c.type]));
+  const changes: SchemaChange[] = [];
+  for (const column of columns) {
+    const have = current.get(column.name);
+    if (have === undefined) {
+      changes.push({ kind: 'add', table, column: column.name, to: column.type });
+    } else if (have !== column.type) {
+      const wider = widen(have, column.type);
+      if (wider !== have) changes.push({ kind: 'widen', table, column: column.name, from: have, to: wider });
+    }
+  }
+  return changes;
+}
+
+/** Restlake's own columns (page number, window) go after the data columns when a table is created. */
+function creationOrder(columns: readonly Column[]): Column[] {
+  return [...columns.filter((c) => !c.metadata), ...columns.filter((c) => c.metadata)];
 }
 
 /**
@@ -48,30 +80,23 @@ export async function syncTable(
   columns: readonly Column[],
 ): Promise<{ columns: Column[]; changes: SchemaChange[] }> {
   const table = refSql(ref);
+  const changes = diffColumns(ref.name, existing, columns);
   if (existing.length === 0) {
+    const ordered = creationOrder(columns);
     await sql.execute(
-      `CREATE TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${types.toSql(c.type)}`).join(', ')})`,
+      `CREATE TABLE ${table} (${ordered.map((c) => `${quoteIdent(c.name)} ${types.toSql(c.type)}`).join(', ')})`,
     );
-    return { columns: [...columns], changes: [{ kind: 'create', table: ref.name }] };
+    return { columns: ordered.map(({ name, type }) => ({ name, type })), changes };
   }
   const current = new Map(existing.map((c) => [c.name, c]));
-  const changes: SchemaChange[] = [];
-  for (const column of columns) {
-    const have = current.get(column.name);
-    if (!have) {
-      await sql.execute(
-        `ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column.name)} ${types.toSql(column.type)}`,
-      );
-      current.set(column.name, column);
-      changes.push({ kind: 'add', table: ref.name, column: column.name, to: column.type });
-    } else if (have.type !== column.type) {
-      const wider = widen(have.type, column.type);
-      if (wider !== have.type) {
-        await sql.execute(types.alterType(table, column.name, wider));
-        current.set(column.name, { name: column.name, type: wider });
-        changes.push({ kind: 'widen', table: ref.name, column: column.name, from: have.type, to: wider });
-      }
+  for (const change of changes) {
+    const name = change.column!;
+    if (change.kind === 'add') {
+      await sql.execute(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(name)} ${types.toSql(change.to!)}`);
+    } else {
+      await sql.execute(types.alterType(table, name, change.to!));
     }
+    current.set(name, { name, type: change.to! });
   }
   return { columns: [...current.values()], changes };
 }

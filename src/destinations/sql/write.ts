@@ -19,6 +19,11 @@ export interface StagedBatch {
   primaryKey: readonly string[];
   /** Constant columns (`_restlake_run_id`, ...) and their values. */
   metadata: readonly MetadataColumn[];
+  /**
+   * Child tables of a merged parent: the rows whose root-key columns match a merged key are deleted with the
+   * parent's, so the batch's child rows replace them exactly.
+   */
+  children?: readonly { table: TableRef; rootKey: readonly string[] }[];
 }
 
 function castedColumns(batch: StagedBatch, types: SqlTypeMap) {
@@ -37,8 +42,9 @@ function castedColumns(batch: StagedBatch, types: SqlTypeMap) {
 
 /**
  * Writes a staged batch into `target` with the resource's disposition: `append` inserts every row; `merge`
- * keeps the last row of each primary key in the batch, deletes the target's rows with those keys and inserts
- * the survivors (one set-based upsert, same result on both databases). Returns the rows written.
+ * keeps the last row of each primary key in the batch, deletes the target's rows with those keys (and their
+ * child rows) and inserts the survivors (one set-based upsert, same result on both databases). Returns the
+ * rows written.
  */
 export async function writeStaged(
   sql: SqlClient,
@@ -73,6 +79,13 @@ export async function writeStaged(
     .map((k) => `${table}.${quoteIdent(k)} = ${deduped}.${quoteIdent(k)}`)
     .join(' AND ');
   await sql.execute(`DELETE FROM ${table} USING ${deduped} WHERE ${match}`);
+  for (const child of batch.children ?? []) {
+    const childTable = refSql(child.table);
+    const childMatch = batch.primaryKey
+      .map((k, i) => `${childTable}.${quoteIdent(child.rootKey[i]!)} = ${deduped}.${quoteIdent(k)}`)
+      .join(' AND ');
+    await sql.execute(`DELETE FROM ${childTable} USING ${deduped} WHERE ${childMatch}`);
+  }
   const written = await sql.execute(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${deduped}`);
   await sql.execute(`DROP TABLE ${deduped}`);
   return written;

@@ -1,0 +1,64 @@
+import type { MetadataColumnsConfig } from '../config/normalize.js';
+import { type Rejection, TableBuilder, type TableBuilderOptions } from './table-builder.js';
+import type { CellValue, RowSet } from './types.js';
+
+/**
+ * The `<table>__rejected` rows of `on_cast_error: quarantine`: each rejected record whole, with the table,
+ * column and value that failed and why. Appended whatever the load's disposition: it is a log.
+ */
+export class RejectedRecords {
+  readonly #builder: TableBuilder;
+  readonly #page: number;
+  readonly #table: number;
+  readonly #column: number;
+  readonly #value: number;
+  readonly #reason: number;
+  readonly #record: number;
+
+  constructor(
+    table: string,
+    metadata: MetadataColumnsConfig,
+    options: Omit<TableBuilderOptions, 'name' | 'primaryKey'>,
+  ) {
+    const builder = new TableBuilder({
+      ...options,
+      name: `${table}__rejected`,
+      primaryKey: [],
+      appendOnly: true,
+    });
+    this.#builder = builder;
+    this.#page = metadata.page ? builder.reserve(metadata.page, 'bigint', { metadata: true }) : -1;
+    this.#table = builder.reserve('table_name', 'string');
+    this.#column = builder.reserve('column_name', 'string');
+    this.#value = builder.reserve('value', 'string');
+    this.#reason = builder.reserve('reason', 'string');
+    this.#record = builder.reserve('record', 'json');
+  }
+
+  get size(): number {
+    return this.#builder.rows.length;
+  }
+
+  add(rejection: Rejection, record: unknown, page: number): void {
+    const row: CellValue[] = [];
+    if (this.#page >= 0) row[this.#page] = page;
+    row[this.#table] = rejection.table;
+    row[this.#column] = rejection.column;
+    const { value } = rejection;
+    row[this.#value] =
+      value === null || value === undefined
+        ? null
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
+    row[this.#reason] = rejection.message;
+    row[this.#record] = JSON.stringify(record ?? null);
+    this.#builder.rows.push(row);
+  }
+
+  /** The buffered rows, when there are any. */
+  take(): RowSet | undefined {
+    if (this.#builder.rows.length === 0) return undefined;
+    return { table: this.#builder.schema(), rows: this.#builder.take(false) };
+  }
+}
