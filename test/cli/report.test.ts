@@ -25,8 +25,10 @@ beforeAll(async () => {
     source: {
       base_url: server.url,
       auth: { type: 'api_key', key: '${env:REPORT_KEY}', name: 'api_key', in: 'query' },
-      retry: { max_attempts: 4, initial_delay: 1 },
+      retry: { max_attempts: 4, initial_delay: 20 },
       rate_limit: { requests_per_second: 100 },
+      // One request at a time: no page is fetched ahead, so the request counts below are exact.
+      max_concurrency: 1,
     },
     resources: ['customers', 'orders'].map((name) => ({
       name,

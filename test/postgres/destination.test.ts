@@ -125,7 +125,12 @@ describePg('PostgreSQL destination', () => {
     const file = writePipeline(
       tmp.dir,
       'atomic.yaml',
-      pipeline('atomic', { write: 'append' }, { batch_size: 50 }),
+      // One request at a time: no page is fetched ahead, so the request count of the rerun is exact.
+      pipeline(
+        'atomic',
+        { write: 'append' },
+        { batch_size: 50, source: { base_url: server.url, retry: { max_attempts: 1 }, max_concurrency: 1 } },
+      ),
     );
     const doomed = startCli(['run', file, '--log-level', 'warn'], { cwd: tmp.dir });
     await waitFor('two committed batches', async () => {

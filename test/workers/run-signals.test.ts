@@ -28,7 +28,8 @@ test('Ctrl-C during `restlake run` commits what it has, hands the load back, and
   const destination = { type: 'duckdb', path: './signals.duckdb' };
   const file = writePipeline(tmp.dir, 'signals.yaml', {
     id: 'signals',
-    source: { base_url: server.url, retry: { max_attempts: 1 } },
+    // One request at a time, so that page 3 is asked for only after pages 1 and 2 are in.
+    source: { base_url: server.url, retry: { max_attempts: 1 }, max_concurrency: 1 },
     resources: [
       { name: 'items', endpoint: {}, paginator: { type: 'page_number', page_size: 20 }, write: 'append' },
     ],
