@@ -70,7 +70,10 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
         RequestCount BIGINT,
         RetryCount BIGINT,
         RateLimitedCount BIGINT,
-        BytesFetched BIGINT
+        BytesFetched BIGINT,
+        CastErrors VARCHAR,
+        QuarantinedCount BIGINT,
+        DiscardedColumns VARCHAR
       )`,
     ],
   },
@@ -105,10 +108,13 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     description: 'audit: cast errors, quarantined records, discarded columns',
+    // A fresh database has these columns from version 1: DuckDB cannot replay an ALTER TABLE of a table with a
+    // nextval default from its WAL (a crash before the next checkpoint would leave the file unopenable), so
+    // only databases created before them take the ALTER, and a no-op ALTER ... IF NOT EXISTS writes no WAL.
     statements: [
-      `ALTER TABLE metadata.api_audit_table ADD COLUMN CastErrors VARCHAR`,
-      `ALTER TABLE metadata.api_audit_table ADD COLUMN QuarantinedCount BIGINT`,
-      `ALTER TABLE metadata.api_audit_table ADD COLUMN DiscardedColumns VARCHAR`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN IF NOT EXISTS CastErrors VARCHAR`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN IF NOT EXISTS QuarantinedCount BIGINT`,
+      `ALTER TABLE metadata.api_audit_table ADD COLUMN IF NOT EXISTS DiscardedColumns VARCHAR`,
     ],
   },
 ];

@@ -6,6 +6,8 @@
  */
 
 export type FailpointName =
+  /** A fresh database's migrations are committed; DuckDB has not checkpointed them out of its WAL yet. */
+  | 'migrations.applied'
   /** A page has been fetched and parsed; its batch has not been committed. */
   | 'page.fetched'
   /** Inside a batch's transaction: rows written, checkpoint not yet, COMMIT not yet. */

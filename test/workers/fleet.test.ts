@@ -107,7 +107,8 @@ describePg('a fleet of workers sharing one PostgreSQL control plane', () => {
     slow.set(`/${id}`, { total: 1000, perPage: 50, delayMs: 120 });
     return writePipeline(tmp.dir, `${id}.yaml`, {
       id,
-      source: { base_url: server.url, retry: { max_attempts: 1 } },
+      // One request at a time: no page is fetched ahead, so the request counts below are exact.
+      source: { base_url: server.url, retry: { max_attempts: 1 }, max_concurrency: 1 },
       resources: [
         {
           name: 'items',
