@@ -56,6 +56,7 @@ export class DuckDbDestination implements Destination {
     try {
       const connection = await connect(handle);
       const destination = new DuckDbDestination(config, handle, connection);
+      await configure(destination.#sql, config);
       await migrate(destination.#sql, DESTINATION_MIGRATIONS, 'destination');
       // Created here, once, rather than inside load transactions: concurrent loads creating the same schema
       // would conflict.
@@ -99,6 +100,16 @@ export class DuckDbDestination implements Destination {
     for (const connection of this.#connections.splice(0)) connection.closeSync();
     this.#handle.release();
   }
+}
+
+/**
+ * Instance-wide settings. A large checkpoint threshold lets commits append to the write-ahead log and leaves
+ * the compressing rewrite of the file to fewer, larger checkpoints (and to close): committing every batch
+ * with a checkpoint of its own cost more than half of a load's time.
+ */
+async function configure(sql: SqlClient, config: Config): Promise<void> {
+  await sql.execute(`SET memory_limit = ${quoteLiteral(config.memory_limit)}`);
+  await sql.execute(`SET checkpoint_threshold = '512MB'`);
 }
 
 async function connect(handle: DuckDbHandle): Promise<DuckDBConnection> {
