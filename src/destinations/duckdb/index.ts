@@ -76,15 +76,7 @@ export class DuckDbDestination implements Destination {
     // Each load writes on its own connection, so its transactions never interleave with another load's.
     const connection = await connect(this.#handle);
     this.#connections.push(connection);
-    const writer = new SqlLoadWriter({
-      sql: new DuckDbSqlClient(connection),
-      driver,
-      target,
-      silverSchema: this.#config.schema,
-      bronzeSchema: this.#config.bronze_schema,
-    });
-    await writer.clearAbandoned();
-    return writer;
+    return SqlLoadWriter.open({ sql: new DuckDbSqlClient(connection), driver, target, config: this.#config });
   }
 
   async query(text: string): Promise<QueryResult> {

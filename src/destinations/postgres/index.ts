@@ -59,15 +59,7 @@ export class PostgresDestination implements Destination {
 
   async openLoad(target: LoadTarget): Promise<LoadWriter> {
     // Each transaction takes its own pooled connection, so concurrent loads never share one.
-    const writer = new SqlLoadWriter({
-      sql: this.#sql,
-      driver,
-      target,
-      silverSchema: this.#config.schema,
-      bronzeSchema: this.#config.bronze_schema,
-    });
-    await writer.clearAbandoned();
-    return writer;
+    return SqlLoadWriter.open({ sql: this.#sql, driver, target, config: this.#config });
   }
 
   async query(text: string): Promise<QueryResult> {

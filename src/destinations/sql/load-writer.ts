@@ -26,8 +26,8 @@ export interface SqlLoadWriterOptions {
   sql: SqlClient;
   driver: SqlDriver;
   target: LoadTarget;
-  silverSchema: string;
-  bronzeSchema: string;
+  /** The destination's schemas: silver tables in `schema`, raw pages in `bronze_schema`. */
+  config: { schema: string; bronze_schema: string };
 }
 
 /**
@@ -132,12 +132,19 @@ export class SqlLoadWriter implements LoadWriter {
   /** Batches prepared and not yet written: their files are removed if the load stops before. */
   readonly #pending = new Set<SqlPreparedBatch>();
 
-  constructor(options: SqlLoadWriterOptions) {
+  private constructor(options: SqlLoadWriterOptions) {
     this.#sql = options.sql;
     this.#driver = options.driver;
     this.#target = options.target;
-    this.#silverSchema = options.silverSchema;
-    this.#bronzeSchema = options.bronzeSchema;
+    this.#silverSchema = options.config.schema;
+    this.#bronzeSchema = options.config.bronze_schema;
+  }
+
+  /** A writer for one load; a fresh `replace` load first drops what an earlier, abandoned one staged. */
+  static async open(options: SqlLoadWriterOptions): Promise<SqlLoadWriter> {
+    const writer = new SqlLoadWriter(options);
+    await writer.#clearAbandoned();
+    return writer;
   }
 
   /** Whether the load fills staging tables and swaps them in at the end. */
@@ -145,8 +152,7 @@ export class SqlLoadWriter implements LoadWriter {
     return this.#target.disposition === 'replace' || this.#target.swap === true;
   }
 
-  /** A fresh `replace` load must not inherit rows from an earlier, abandoned one. */
-  async clearAbandoned(): Promise<void> {
+  async #clearAbandoned(): Promise<void> {
     if (!this.#swaps || (await this.readCheckpoint()) !== undefined) return;
     for (const table of this.#target.tables) {
       await this.#sql.execute(`DROP TABLE IF EXISTS ${refSql(this.#silver(replaceStagingName(table)))}`);
