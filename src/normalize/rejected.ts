@@ -1,4 +1,6 @@
 import type { MetadataColumnsConfig } from '../config/normalize.js';
+import { RestlakeError } from '../core/errors.js';
+import { MAX_DEPTH, nestedWithin } from './depth.js';
 import { type Rejection, TableBuilder, type TableBuilderOptions } from './table-builder.js';
 import type { CellValue, RowSet } from './types.js';
 
@@ -40,6 +42,14 @@ export class RejectedRecords {
   }
 
   add(rejection: Rejection, record: unknown, page: number): void {
+    // The cast failed before the walk reached the deep part; stringifying the record would overflow the stack.
+    if (!nestedWithin(record, MAX_DEPTH)) {
+      throw new RestlakeError(
+        'NESTING_TOO_DEEP',
+        `${rejection.table}, page ${page}: a record to quarantine is nested too deeply: more than ${MAX_DEPTH} levels of objects and arrays within one another`,
+        { context: { table: rejection.table, page } },
+      );
+    }
     const row: CellValue[] = [];
     if (this.#page >= 0) row[this.#page] = page;
     row[this.#table] = rejection.table;
