@@ -1,5 +1,6 @@
 import type { MetadataColumnsConfig } from '../config/normalize.js';
 import { RestlakeError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { MAX_DEPTH, nestedWithin } from './depth.js';
 import { type Rejection, TableBuilder, type TableBuilderOptions } from './table-builder.js';
 import type { CellValue, RowSet } from './types.js';
@@ -55,14 +56,13 @@ export class RejectedRecords {
     row[this.#table] = rejection.table;
     row[this.#column] = rejection.column;
     const { value } = rejection;
+    // Kept as the API sent it, like bronze, and masked like bronze: an API may echo a credential in a record.
     row[this.#value] =
       value === null || value === undefined
         ? null
-        : typeof value === 'string'
-          ? value
-          : JSON.stringify(value);
-    row[this.#reason] = rejection.message;
-    row[this.#record] = JSON.stringify(record ?? null);
+        : redact(typeof value === 'string' ? value : JSON.stringify(value));
+    row[this.#reason] = redact(rejection.message);
+    row[this.#record] = redact(JSON.stringify(record ?? null));
     this.#builder.rows.push(row);
   }
 
