@@ -105,11 +105,21 @@ async function load(
 
 const ALL = Array.from({ length: 30 }, (_, i) => i + 1);
 
+/** The load failed with `code`, the table is as the healthy load left it, and the control row says FAILED. */
+function expectFailedCleanly(result: Result, code: string): void {
+  expect(result, result.error).toMatchObject({
+    status: 'FAILED',
+    code,
+    ids: ALL,
+    control: { LoadStatus: 'FAILED' },
+  });
+}
+
 describe('a load fails cleanly, leaving the table as it was and its control row FAILED, when a page is', () => {
   test('an empty 200 body (not an empty page: the stream must not stop early)', async () => {
     pageTwo = () => ({ raw: '' });
     const result = await load();
-    expect(result).toMatchObject({ status: 'FAILED', ids: ALL, control: { LoadStatus: 'FAILED' } });
+    expectFailedCleanly(result, 'HTTP_BAD_BODY');
     expect(result.error).toMatch(/answered 200 with an empty body/);
   });
 
@@ -119,7 +129,7 @@ describe('a load fails cleanly, leaving the table as it was and its control row 
       headers: { 'content-type': 'text/html' },
     });
     const result = await load();
-    expect(result).toMatchObject({ status: 'FAILED', ids: ALL, control: { LoadStatus: 'FAILED' } });
+    expectFailedCleanly(result, 'HTTP_BAD_BODY');
     expect(result.error).toMatch(/not JSON: <html><body><h1>Bad Gateway/);
   });
 
@@ -128,12 +138,7 @@ describe('a load fails cleanly, leaving the table as it was and its control row 
     pageTwo = () => ({ body: Array.from({ length: 100 }, (_, i) => ({ id: 11 + i, padding })) });
     const before = server.requests.length;
     const result = await load({ max_response_bytes: '64KB' });
-    expect(result).toMatchObject({
-      status: 'FAILED',
-      code: 'HTTP_TOO_LARGE',
-      ids: ALL,
-      control: { LoadStatus: 'FAILED' },
-    });
+    expectFailedCleanly(result, 'HTTP_TOO_LARGE');
     expect(result.error).toMatch(
       /answered 200 with a body of .*, more than max_response_bytes \(65536 bytes\)/,
     );
@@ -147,12 +152,7 @@ describe('a load fails cleanly, leaving the table as it was and its control row 
     const depth = 20_000;
     pageTwo = () => ({ raw: `[{"id": 11, "deep": ${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}]` });
     const result = await load();
-    expect(result).toMatchObject({
-      status: 'FAILED',
-      code: 'NESTING_TOO_DEEP',
-      ids: ALL,
-      control: { LoadStatus: 'FAILED' },
-    });
+    expectFailedCleanly(result, 'NESTING_TOO_DEEP');
     expect(result.error).toMatch(
       /^items, page 1, record 0: nested too deeply: more than 1000 levels of objects and arrays .*\(column "deep\.a\.a\.a…"\)$/,
     );
