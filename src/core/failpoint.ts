@@ -6,6 +6,8 @@
  */
 
 export type FailpointName =
+  /** Migrations of one scope (the destination's, then the control plane's) committed; not yet checkpointed. */
+  | 'migrations.applied'
   /** A page has been fetched and parsed; its batch has not been committed. */
   | 'page.fetched'
   /** Inside a batch's transaction: rows written, checkpoint not yet, COMMIT not yet. */

@@ -1,3 +1,4 @@
+import { failpoint } from '../../core/failpoint.js';
 import { quoteIdent, type SqlClient } from './client.js';
 
 /** A numbered set of statements; applied once per database and recorded in `metadata.restlake_migrations`. */
@@ -75,6 +76,7 @@ export async function migrate(
     });
     if (!done) applied.push(migration.version);
   }
+  if (applied.length > 0) failpoint('migrations.applied');
   const checkpoint = sql.dialect.checkpointAfterMigration;
   if (applied.length > 0 && checkpoint) await sql.execute(checkpoint);
   return applied;
