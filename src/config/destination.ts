@@ -12,6 +12,14 @@ export const duckdbDestination = z.strictObject({
   bronze_schema: identifier('schema').default('bronze'),
   /** Keep every raw page in bronze; turn off only when storage matters more than replay. */
   bronze: z.boolean().default(true),
+  /**
+   * Memory DuckDB may use for its own work (staging, merges) before it spills to disk; the rest of the process
+   * (one batch being built) comes on top. DuckDB's own default is 80% of the machine's memory.
+   */
+  memory_limit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 256MB or 2GB')
+    .default('256MB'),
 });
 
 const pgSsl = z.union([

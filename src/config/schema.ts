@@ -24,13 +24,8 @@ export const pipelineSchema = z
     description: z.string().optional(),
     source: sourceSchema,
     resources: z.array(resourceSchema).min(1, 'at least one resource is required'),
-    destination: destinationSchema.default({
-      type: 'duckdb',
-      path: './restlake.duckdb',
-      schema: 'main',
-      bronze_schema: 'bronze',
-      bronze: true,
-    }),
+    // Parsed like a written `{ type: duckdb }`, so the defaults live in one place: the destination's schema.
+    destination: destinationSchema.prefault({ type: 'duckdb' }),
     /** Where the control and audit tables live; the destination's own database when omitted. */
     control: controlSchema.optional(),
     schedule: z

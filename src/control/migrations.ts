@@ -108,11 +108,9 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     description: 'audit: cast errors, quarantined records, discarded columns',
-    // For databases made before version 3; version 1 creates these columns now. DuckDB 1.5 cannot replay an
-    // ALTER TABLE ... ADD COLUMN on a table with a nextval default from its write-ahead log, so a process killed
-    // between this commit and the CHECKPOINT after it would leave a file that no longer opens: a fresh database
-    // must never log one (IF NOT EXISTS on an existing column logs nothing). Later columns of tables with a
-    // nextval default go into their CREATE TABLE the same way.
+    // A fresh database has these columns from version 1: DuckDB cannot replay an ALTER TABLE of a table with a
+    // nextval default from its WAL (a crash before the next checkpoint would leave the file unopenable), so
+    // only databases created before them take the ALTER, and a no-op ALTER ... IF NOT EXISTS writes no WAL.
     statements: [
       `ALTER TABLE metadata.api_audit_table ADD COLUMN IF NOT EXISTS CastErrors VARCHAR`,
       `ALTER TABLE metadata.api_audit_table ADD COLUMN IF NOT EXISTS QuarantinedCount BIGINT`,

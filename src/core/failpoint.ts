@@ -6,7 +6,7 @@
  */
 
 export type FailpointName =
-  /** Migrations of one scope (the destination's, then the control plane's) committed; not yet checkpointed. */
+  /** A fresh database's migrations are committed; DuckDB has not checkpointed them out of its WAL yet. */
   | 'migrations.applied'
   /** A page has been fetched and parsed; its batch has not been committed. */
   | 'page.fetched'

@@ -74,10 +74,22 @@ export interface BatchResult {
   discarded: Record<string, number>;
 }
 
+/** A batch made ready for the database ahead of its commit, holding no rows in memory any more. */
+export interface PreparedBatch {
+  readonly checkpoint: string;
+  /** Lets go of what the preparation holds (its files), for a batch that will not be written. */
+  discard(): void;
+}
+
 /** Writes one load: batch after batch, each atomically with its checkpoint, then `finish`. */
 export interface LoadWriter {
   readCheckpoint(): Promise<string | undefined>;
-  write(batch: Batch): Promise<BatchResult>;
+  /**
+   * Encodes a batch for the database's bulk path, so that the caller can let go of its rows and the work
+   * happens while the previous batch commits; `write` takes the result (or a batch, which it prepares).
+   */
+  prepare(batch: Batch): PreparedBatch;
+  write(batch: Batch | PreparedBatch): Promise<BatchResult>;
   /** Completes the load (a replace swaps its staging table in) and returns each table's total row count. */
   finish(checkpoint: string): Promise<Record<string, number>>;
   /** Each table's row count, for a load whose `finish` already committed before its process died. */

@@ -308,3 +308,30 @@ describe('declared columns and cast errors', () => {
     expect(objects(n.take()[0])).toEqual([{ page_no: 1, ws: '2024-01-01T00:00:00Z', a: 1 }]);
   });
 });
+
+describe('unique keys: whether a merge may skip deduplicating the batch', () => {
+  const page = { page: 0, runId: 'r' };
+  const take = (resource: Record<string, unknown>, records: unknown[]) => {
+    const n = normalizer({ primary_key: ['id'], write: 'merge', ...resource });
+    n.normalize(records, page);
+    return n.take()[0]!.uniqueKeys;
+  };
+
+  test('distinct integer keys are unique; a repeated one is not', () => {
+    expect(take({}, [{ id: 1 }, { id: 2 }])).toBe(true);
+    expect(take({}, [{ id: 1 }, { id: 2 }, { id: 1 }])).toBe(false);
+  });
+
+  test('keys whose text is not canonical are never claimed unique (1.5 and 1.50 are one decimal)', () => {
+    expect(take({ schema: { id: 'decimal(4,2)' } }, [{ id: '1.5' }, { id: '1.50' }])).toBe(false);
+    expect(take({ schema: { id: 'timestamp' } }, [{ id: '2024-01-01T00:00:00Z' }])).toBe(false);
+  });
+
+  test('each batch is judged on its own', () => {
+    const n = normalizer({ primary_key: ['id'], write: 'merge' });
+    n.normalize([{ id: 1 }, { id: 1 }], page);
+    expect(n.take()[0]!.uniqueKeys).toBe(false);
+    n.normalize([{ id: 1 }, { id: 2 }], page);
+    expect(n.take()[0]!.uniqueKeys).toBe(true);
+  });
+});

@@ -22,6 +22,15 @@ export interface NormalizerOptions {
   knownColumns?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
+/** Column types whose values, as the normalizer holds them, are equal exactly when the database's are. */
+const CANONICAL_KEY_TYPES: ReadonlySet<string> = new Set([
+  'string',
+  'integer',
+  'bigint',
+  'double',
+  'boolean',
+]);
+
 /** The columns a child row gets from its parent and its position. */
 const POS = '_pos';
 const ROW_KEY = '_row_key';
@@ -78,7 +87,9 @@ export class Normalizer {
   readonly #trackRecords: boolean;
   /** Merges with child tables: a key seen twice in a batch drops the earlier record's rows and children. */
   readonly #dedupe: boolean;
+  /** Root keys of the batch so far (with a primary key), and whether one came twice. */
   readonly #seen = new Map<string, number>();
+  #duplicates = false;
   readonly #starts: number[][];
   #dropped = false;
   #context: PageContext = { page: 0, runId: '' };
@@ -235,6 +246,7 @@ export class Normalizer {
         if (this.#rootLinks.length > 0) this.#children(this.#rootLinks, record, row, key, row);
         root.rows.push(row);
         if (this.#dedupe) this.#dropEarlier(key);
+        else if (this.#pkIndex.length > 0) this.#noteKey(key);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
         this.#reject(error, record, i);
@@ -347,6 +359,13 @@ export class Normalizer {
     this.#dropped = true;
   }
 
+  /** Without child rows to drop, a repeated key is only noted: the destination keeps the last row of each. */
+  #noteKey(key: string): void {
+    const seen = this.#seen.size;
+    this.#seen.set(key, 0);
+    if (this.#seen.size === seen) this.#duplicates = true;
+  }
+
   #reject(rejection: Rejection, record: unknown, index: number): void {
     const { page } = this.#context;
     const root = this.#root.name;
@@ -366,10 +385,20 @@ export class Normalizer {
   /** Hands the buffered rows over, one RowSet per table (the rejected records last, when there are any). */
   take(): RowSet[] {
     const dropped = this.#dropped;
+    const uniqueKeys = this.#pkIndex.length > 0 && !this.#duplicates;
     this.#dropped = false;
+    this.#duplicates = false;
     this.#seen.clear();
     for (const starts of this.#starts) starts.length = 0;
-    const sets = this.#builders.map((builder) => ({ table: builder.schema(), rows: builder.take(dropped) }));
+    const sets: RowSet[] = this.#builders.map((builder) => ({
+      table: builder.schema(),
+      rows: builder.take(dropped),
+    }));
+    const root = sets[0]!;
+    // Keys compared as text are distinct in the database too only where the text is canonical: not for
+    // decimals (1.5 and 1.50) or timestamps (one instant, many spellings).
+    const typeOf = (name: string) => root.table.columns.find((c) => c.name === name)?.type ?? 'json';
+    root.uniqueKeys = uniqueKeys && root.table.primaryKey.every((k) => CANONICAL_KEY_TYPES.has(typeOf(k)));
     const rejected = this.#rejected.take();
     if (rejected) sets.push(rejected);
     return sets;

@@ -53,6 +53,8 @@ export type CellValue = string | number | boolean | null;
 export interface RowSet {
   table: TableSchema;
   rows: CellValue[][];
+  /** No two rows share a primary key: a merge need not deduplicate the batch first. */
+  uniqueKeys?: boolean;
 }
 
 export function decimalParts(type: ColumnType): { precision: number; scale: number } | undefined {

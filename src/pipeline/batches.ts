@@ -1,5 +1,5 @@
 import { redact } from '../core/redact.js';
-import type { BronzePage } from '../destinations/types.js';
+import type { BronzePage, LoadWriter, PreparedBatch } from '../destinations/types.js';
 import type { LoadPosition } from '../extract/checkpoint.js';
 import type { Page } from '../extract/load-pages.js';
 import type { Normalizer, NormalizeStats } from '../normalize/normalizer.js';
@@ -75,6 +75,21 @@ export async function* batchPages(
     }
   }
   if (batch) yield { ...batch, rowSets: normalizer.take() };
+}
+
+/**
+ * Hands each batch to the writer to encode as soon as it closes (the caller runs this ahead of the commits),
+ * with the checkpoint of its last page, and keeps only the encoded form: the rows are let go.
+ */
+export async function* prepareBatches(
+  batches: AsyncIterable<PendingBatch>,
+  writer: LoadWriter,
+  checkpointOf: (position: LoadPosition) => string,
+): AsyncGenerator<{ position: LoadPosition; prepared: PreparedBatch }> {
+  for await (const batch of batches) {
+    const checkpoint = checkpointOf(batch.position);
+    yield { position: batch.position, prepared: writer.prepare({ ...batch, checkpoint }) };
+  }
 }
 
 /** What the normalize and load stages count over a load, for its audit row. */

@@ -15,7 +15,7 @@ import { HttpClient } from '../http/client.js';
 import { constantColumns } from '../normalize/metadata.js';
 import { Normalizer } from '../normalize/normalizer.js';
 import { settleAttempt } from './attempt.js';
-import { batchPages, type LoadStats, newLoadStats } from './batches.js';
+import { batchPages, type LoadStats, newLoadStats, prepareBatches } from './batches.js';
 import { HighWaterMark } from './high-water-mark.js';
 import { saveRequestLog } from './request-log.js';
 import { loadSpec, tableOf } from './spec.js';
@@ -245,16 +245,13 @@ async function extractAndLoad(
     let position: LoadPosition | undefined = saved;
     const checkpoint = (at: LoadPosition) =>
       JSON.stringify({ ...at, mark: mark?.value()?.toISOString() ?? null } satisfies LoadCheckpoint);
-    // One batch is built while the previous one commits.
-    for await (const batch of prefetch(batches, 1)) {
+    // One batch is built and encoded for the database while the previous one commits.
+    const prepared = prepareBatches(batches, writer, checkpoint);
+    for await (const batch of prefetch(prepared, 1)) {
       signal.throwIfAborted();
       position = batch.position;
-      const committed = checkpoint(position);
-      const result = await writer.write({
-        pages: batch.pages,
-        rowSets: batch.rowSets,
-        checkpoint: committed,
-      });
+      const committed = batch.prepared.checkpoint;
+      const result = await writer.write(batch.prepared);
       counts.targetRows += result.rows[table] ?? 0;
       stats.addDiscarded(result.discarded);
       counts.committedBatches++;

@@ -90,7 +90,7 @@ describePg('PostgreSQL destination', () => {
     );
     expect(audit).toEqual({ status: 'SUCCESS', source: '200000', total: '200000' });
     const [bronze] = await db.query(
-      `SELECT count(*) AS pages, sum(json_array_length(body)) AS records FROM bronze.bulk__items`,
+      `SELECT count(*) AS pages, sum(json_array_length(body::json)) AS records FROM bronze.bulk__items`,
     );
     expect(bronze).toEqual({ pages: '41', records: '200000' });
   });

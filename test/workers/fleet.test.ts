@@ -102,14 +102,12 @@ describePg('a fleet of workers sharing one PostgreSQL control plane', () => {
     expect(loadsPerWorker.reduce((a, b) => a + b, 0)).toBe(200);
   });
 
-  /**
-   * A pipeline of one slow resource: 20 pages of 50 records, a batch per page. One page at a time: the tests
-   * count requests, and pages fetched ahead (up to max_concurrency) would add requests past the last page.
-   */
+  /** A pipeline of one slow resource: 20 pages of 50 records, a batch per page. */
   function slowPipeline(id: string) {
     slow.set(`/${id}`, { total: 1000, perPage: 50, delayMs: 120 });
     return writePipeline(tmp.dir, `${id}.yaml`, {
       id,
+      // One request at a time: no page is fetched ahead, so the request counts below are exact.
       source: { base_url: server.url, retry: { max_attempts: 1 }, max_concurrency: 1 },
       resources: [
         {

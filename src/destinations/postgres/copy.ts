@@ -1,26 +1,28 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { CellValue, Column } from '../../normalize/types.js';
+import type { Column } from '../../normalize/types.js';
 import { quoteIdent } from '../sql/client.js';
-import { csvChunks } from '../sql/csv.js';
+import type { CsvFile } from '../sql/csv.js';
 import { type PgTransaction, wrapPgError } from './sql-client.js';
 
 /** PostgreSQL text cannot hold U+0000 at all; the replacement character keeps the rest of the value. */
-function* withoutNul(chunks: Iterable<string>): Generator<string> {
-  for (const chunk of chunks) yield chunk.includes('\u0000') ? chunk.replaceAll('\u0000', '\uFFFD') : chunk;
+async function* withoutNul(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const chunk of chunks)
+    yield chunk.includes('\u0000') ? chunk.replaceAll('\u0000', '\uFFFD') : chunk;
 }
 
 /**
  * Creates the temporary staging table (`_rl_seq` + one text column per column) in the open transaction and
- * fills it with `COPY ... FROM STDIN` in CSV, the bulk path (~2x a multi-row INSERT). The stream's
+ * fills it from the batch's CSV file with `COPY ... FROM STDIN`, the bulk path (~2x a multi-row INSERT). The stream's
  * backpressure keeps one chunk in memory at a time. Dropped at commit at the latest.
  */
 export async function copyStage(
   tx: PgTransaction,
   name: string,
   columns: readonly Column[],
-  rows: readonly CellValue[][],
+  file: CsvFile,
 ): Promise<void> {
   const table = quoteIdent(name);
   await tx.execute(
@@ -29,7 +31,8 @@ export async function copyStage(
   const sql = `COPY ${table} FROM STDIN (FORMAT csv)`;
   try {
     await pipeline(
-      Readable.from(withoutNul(csvChunks(rows, columns.length))),
+      // Decoded as UTF-8 text, so that a character split across two reads stays whole.
+      Readable.from(withoutNul(createReadStream(file.path, { encoding: 'utf8' }))),
       tx.client.query(copyFrom(sql)),
     );
   } catch (error) {

@@ -14,7 +14,7 @@ type Config = Extract<DestinationConfig, { type: 'postgres' }>;
 
 const driver: SqlDriver = {
   types: postgresTypes,
-  stage: (tx, name, columns, rows) => copyStage(tx as PgTransaction, name, columns, rows),
+  stage: (tx, name, columns, file) => copyStage(tx as PgTransaction, name, columns, file),
   // ON COMMIT DROP: a staging table never outlives its transaction on a pooled connection.
   tempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
   dropTemp: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,
@@ -66,7 +66,7 @@ export class PostgresDestination implements Destination {
       silverSchema: this.#config.schema,
       bronzeSchema: this.#config.bronze_schema,
     });
-    await writer.prepare();
+    await writer.clearAbandoned();
     return writer;
   }
 

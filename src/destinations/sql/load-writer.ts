@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
-import type { Column, RowSet } from '../../normalize/types.js';
-import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter } from '../types.js';
+import type { Column, TableSchema } from '../../normalize/types.js';
+import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
+import { type CsvFile, writeCsvFile } from './csv.js';
 import { recordSchemaChanges } from './schema-history.js';
 import { diffColumns, readColumns, refSql, type SchemaChange, syncTable, type TableRef } from './tables.js';
 import { writeStaged } from './write.js';
@@ -14,8 +15,8 @@ import { writeStaged } from './write.js';
  */
 export interface SqlDriver {
   types: SqlTypeMap;
-  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding `rows`, in the open transaction (bulk: CSV, COPY). */
-  stage(tx: SqlClient, name: string, columns: readonly Column[], rows: RowSet['rows']): Promise<void>;
+  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding the file's rows, in the open transaction. */
+  stage(tx: SqlClient, name: string, columns: readonly Column[], file: CsvFile): Promise<void>;
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
   dropTemp(name: string): string;
@@ -29,21 +30,25 @@ export interface SqlLoadWriterOptions {
   bronzeSchema: string;
 }
 
+/**
+ * Bronze keeps the raw text as it came: stored as text, not a JSON type, because having the database parse
+ * every page again only to validate it costs a large share of a load (the JSON functions read text as well).
+ */
 export const BRONZE_COLUMNS: readonly Column[] = [
   { name: '_restlake_run_id', type: 'string' },
   { name: '_restlake_load_key', type: 'string' },
   { name: 'page_index', type: 'integer' },
   { name: 'url', type: 'string' },
   { name: 'method', type: 'string' },
-  { name: 'request', type: 'json' },
+  { name: 'request', type: 'string' },
   { name: 'status', type: 'integer' },
   { name: 'fetched_at', type: 'timestamp' },
   { name: 'bytes', type: 'bigint' },
-  { name: 'body', type: 'json' },
+  { name: 'body', type: 'string' },
   // What a rebuild needs besides the body: the page's window and a child resource's parent fields.
   { name: 'window_start', type: 'timestamp' },
   { name: 'window_end', type: 'timestamp' },
-  { name: 'parent_fields', type: 'json' },
+  { name: 'parent_fields', type: 'string' },
 ];
 
 const bronzeRow = (p: BronzePage) => [
@@ -70,9 +75,34 @@ export function replaceStagingName(table: string): string {
   return `_rl_replace_${table.slice(0, 40)}_${hash}`;
 }
 
+/** One table's rows of a prepared batch: encoded into a CSV file, the rows themselves let go. */
+interface PreparedRows {
+  table: TableSchema;
+  file: CsvFile;
+  uniqueKeys: boolean;
+}
+
+/** A batch encoded for the bulk path while the previous one commits: its commit only loads files. */
+class SqlPreparedBatch implements PreparedBatch {
+  readonly checkpoint: string;
+  readonly bronze: CsvFile | undefined;
+  readonly tables: readonly PreparedRows[];
+
+  constructor(checkpoint: string, bronze: CsvFile | undefined, tables: readonly PreparedRows[]) {
+    this.checkpoint = checkpoint;
+    this.bronze = bronze;
+    this.tables = tables;
+  }
+
+  discard(): void {
+    this.bronze?.delete();
+    for (const { file } of this.tables) file.delete();
+  }
+}
+
 /** How one batch's rows reach one table, decided before anything of the batch is written. */
 interface TablePlan {
-  rowSet: RowSet;
+  rows: PreparedRows;
   /** Where the rows go: the table, or its staging table in a `replace` load. */
   ref: TableRef;
   staged: boolean;
@@ -99,6 +129,8 @@ export class SqlLoadWriter implements LoadWriter {
   readonly #sources = new Map<string, Column[]>();
   /** The checkpoint as this writer last read or committed it; undefined when there was none. */
   #checkpoint: string | undefined;
+  /** Batches prepared and not yet written: their files are removed if the load stops before. */
+  readonly #pending = new Set<SqlPreparedBatch>();
 
   constructor(options: SqlLoadWriterOptions) {
     this.#sql = options.sql;
@@ -114,7 +146,7 @@ export class SqlLoadWriter implements LoadWriter {
   }
 
   /** A fresh `replace` load must not inherit rows from an earlier, abandoned one. */
-  async prepare(): Promise<void> {
+  async clearAbandoned(): Promise<void> {
     if (!this.#swaps || (await this.readCheckpoint()) !== undefined) return;
     for (const table of this.#target.tables) {
       await this.#sql.execute(`DROP TABLE IF EXISTS ${refSql(this.#silver(replaceStagingName(table)))}`);
@@ -130,15 +162,32 @@ export class SqlLoadWriter implements LoadWriter {
     return row?.checkpoint;
   }
 
-  async write(batch: Batch): Promise<BatchResult> {
+  prepare(batch: Batch): PreparedBatch {
+    const bronze =
+      this.#target.bronzeTable && batch.pages.length > 0
+        ? writeCsvFile(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length)
+        : undefined;
+    const tables = batch.rowSets
+      .filter((rowSet) => rowSet.rows.length > 0)
+      .map((rowSet) => ({
+        table: rowSet.table,
+        file: writeCsvFile(rowSet.rows, rowSet.table.columns.length),
+        uniqueKeys: rowSet.uniqueKeys === true,
+      }));
+    const prepared = new SqlPreparedBatch(batch.checkpoint, bronze, tables);
+    this.#pending.add(prepared);
+    return prepared;
+  }
+
+  async write(batch: Batch | PreparedBatch): Promise<BatchResult> {
+    const prepared =
+      batch instanceof SqlPreparedBatch ? batch : (this.prepare(batch as Batch) as SqlPreparedBatch);
     try {
       const result = await this.#sql.transaction(async (tx) => {
         const discarded: Record<string, number> = {};
         const plans: TablePlan[] = [];
         const violations: string[] = [];
-        for (const rowSet of batch.rowSets) {
-          if (rowSet.rows.length > 0) plans.push(await this.#plan(tx, rowSet, violations, discarded));
-        }
+        for (const rows of prepared.tables) plans.push(await this.#plan(tx, rows, violations, discarded));
         if (violations.length > 0) {
           throw new RestlakeError(
             'SCHEMA_CONTRACT',
@@ -146,27 +195,30 @@ export class SqlLoadWriter implements LoadWriter {
             { context: { violations } },
           );
         }
-        if (this.#target.bronzeTable && batch.pages.length > 0) await this.#writeBronze(tx, batch.pages);
+        if (prepared.bronze) await this.#writeBronze(tx, prepared.bronze);
         const rows: Record<string, number> = {};
         for (const plan of plans)
-          rows[plan.rowSet.table.name] = await this.#writeRows(tx, plan, batch.rowSets);
-        await this.#saveCheckpoint(tx, batch.checkpoint);
+          rows[plan.rows.table.name] = await this.#writeRows(tx, plan, prepared.tables);
+        await this.#saveCheckpoint(tx, prepared.checkpoint);
         failpoint('batch.committing');
         return { rows, discarded };
       });
-      this.#checkpoint = batch.checkpoint;
+      this.#checkpoint = prepared.checkpoint;
       return result;
     } catch (error) {
       // The transaction rolled back any ALTER TABLE it made: forget what we believed about the tables.
       this.#known.clear();
       throw error;
+    } finally {
+      this.#pending.delete(prepared);
+      prepared.discard();
     }
   }
 
-  async #writeBronze(tx: SqlClient, pages: BronzePage[]): Promise<void> {
+  async #writeBronze(tx: SqlClient, file: CsvFile): Promise<void> {
     const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable! };
     await this.#ensure(tx, bronze, BRONZE_COLUMNS);
-    await this.#driver.stage(tx, '_rl_stage', BRONZE_COLUMNS, pages.map(bronzeRow));
+    await this.#driver.stage(tx, '_rl_stage', BRONZE_COLUMNS, file);
     await writeStaged(
       tx,
       this.#driver.types,
@@ -185,15 +237,15 @@ export class SqlLoadWriter implements LoadWriter {
    */
   async #plan(
     tx: SqlClient,
-    rowSet: RowSet,
+    rows: PreparedRows,
     violations: string[],
     discarded: Record<string, number>,
   ): Promise<TablePlan> {
-    const { table } = rowSet;
+    const { table } = rows;
     const staged = this.#swaps && !table.appendOnly;
     const live = this.#silver(table.name);
     const ref = staged ? this.#silver(replaceStagingName(table.name)) : live;
-    const plan: TablePlan = { rowSet, ref, staged, columns: table.columns, keep: [] };
+    const plan: TablePlan = { rows, ref, staged, columns: table.columns, keep: [] };
     const contract = this.#target.contract;
     if (contract === 'evolve' || table.appendOnly) return plan;
     const existing = await this.#columnsOf(tx, live);
@@ -209,34 +261,39 @@ export class SqlLoadWriter implements LoadWriter {
     plan.columns = table.columns.filter((c) => !added.has(c.name));
     table.columns.forEach((column, index) => {
       if (!added.has(column.name)) return;
-      let values = 0;
-      for (const row of rowSet.rows) if (row[index] !== undefined && row[index] !== null) values++;
       const key = `${table.name}.${column.name}`;
-      discarded[key] = (discarded[key] ?? 0) + values;
+      discarded[key] = (discarded[key] ?? 0) + (rows.file.nonNull[index] ?? 0);
     });
     return plan;
   }
 
-  async #writeRows(tx: SqlClient, plan: TablePlan, rowSets: readonly RowSet[]): Promise<number> {
-    const { rowSet, ref, staged } = plan;
-    const { table } = rowSet;
+  async #writeRows(tx: SqlClient, plan: TablePlan, batch: readonly PreparedRows[]): Promise<number> {
+    const { rows, ref, staged } = plan;
+    const { table } = rows;
     const metadata = this.#target.metadata;
     const wanted = [...plan.columns, ...metadata];
     const keep = plan.keep.filter((c) => !wanted.some((w) => w.name === c.name));
     const { columns: actual, changes } = await this.#ensure(tx, ref, [...keep, ...wanted]);
     this.#sources.set(table.name, [...plan.columns]);
     if (!staged) await recordSchemaChanges(tx, this.#target.origin, changes, plan.columns, new Date());
-    await this.#driver.stage(tx, '_rl_stage', table.columns, rowSet.rows);
+    await this.#driver.stage(tx, '_rl_stage', table.columns, rows.file);
     // Staged text is cast to the column's type in the table, which may be wider than this batch's.
     const types = new Map(actual.map((c) => [c.name, c.type]));
     const columns = plan.columns.map((c) => ({ ...c, type: types.get(c.name) ?? c.type }));
     const root = !table.appendOnly && table.rootKey === undefined;
     const merge = root && table.primaryKey.length > 0 && this.#target.disposition !== 'append';
-    const children = merge ? await this.#childrenOf(tx, rowSets, staged) : [];
+    const children = merge ? await this.#childrenOf(tx, batch, staged) : [];
     const written = await writeStaged(
       tx,
       this.#driver.types,
-      { staging: '_rl_stage', columns, primaryKey: root ? table.primaryKey : [], metadata, children },
+      {
+        staging: '_rl_stage',
+        columns,
+        primaryKey: root ? table.primaryKey : [],
+        metadata,
+        children,
+        uniqueKeys: rows.uniqueKeys,
+      },
       ref,
       merge ? 'merge' : 'append',
       this.#driver.tempTableAs,
@@ -246,9 +303,9 @@ export class SqlLoadWriter implements LoadWriter {
   }
 
   /** The existing child tables (or their staging tables) whose rows a merge of their parent replaces. */
-  async #childrenOf(tx: SqlClient, rowSets: readonly RowSet[], staged: boolean) {
+  async #childrenOf(tx: SqlClient, batch: readonly PreparedRows[], staged: boolean) {
     const children: { table: TableRef; rootKey: readonly string[] }[] = [];
-    for (const { table } of rowSets) {
+    for (const { table } of batch) {
       if (!table.rootKey) continue;
       const ref = this.#silver(staged ? replaceStagingName(table.name) : table.name);
       if ((await this.#columnsOf(tx, ref)).length > 0) children.push({ table: ref, rootKey: table.rootKey });
@@ -351,7 +408,10 @@ export class SqlLoadWriter implements LoadWriter {
     return { schema: this.#silverSchema, name };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const prepared of this.#pending) prepared.discard();
+    this.#pending.clear();
+  }
 }
 
 /** What swapping a `replace` load's staging table in changes, column by column. */

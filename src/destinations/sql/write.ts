@@ -24,6 +24,8 @@ export interface StagedBatch {
    * parent's, so the batch's child rows replace them exactly.
    */
   children?: readonly { table: TableRef; rootKey: readonly string[] }[];
+  /** No two staged rows share a primary key, so the batch needs no deduplication first. */
+  uniqueKeys?: boolean;
 }
 
 function castedColumns(batch: StagedBatch, types: SqlTypeMap) {
@@ -63,28 +65,32 @@ export async function writeStaged(
     );
   }
   const keyTypes = new Map(batch.columns.map((c) => [c.name, c.type]));
-  const keys = batch.primaryKey.map(
-    (k) => `CAST(${quoteIdent(k)} AS ${types.toSql(keyTypes.get(k) ?? 'string')})`,
-  );
+  const cast = (relation: string, k: string) =>
+    `CAST(${relation}.${quoteIdent(k)} AS ${types.toSql(keyTypes.get(k) ?? 'string')})`;
+  // Rows sharing a key keep the last one (set the batch apart first); unique rows merge straight from staging.
   const deduped = `${batch.staging}_dedup`;
-  await sql.execute(
-    tempTable(
-      deduped,
-      `SELECT DISTINCT ON (${keys.join(', ')}) ${values.map((v, i) => `${v} AS ${quoted[i]}`).join(', ')}
-       FROM ${batch.staging} ORDER BY ${keys.join(', ')}, CAST(${SEQ_COLUMN} AS BIGINT) DESC`,
-    ),
-    params,
-  );
-  const match = batch.primaryKey
-    .map((k) => `${table}.${quoteIdent(k)} = ${deduped}.${quoteIdent(k)}`)
-    .join(' AND ');
-  await sql.execute(`DELETE FROM ${table} USING ${deduped} WHERE ${match}`);
+  if (!batch.uniqueKeys) {
+    const keys = batch.primaryKey.map((k) => cast(batch.staging, k));
+    await sql.execute(
+      tempTable(
+        deduped,
+        `SELECT DISTINCT ON (${keys.join(', ')}) ${values.map((v, i) => `${v} AS ${quoted[i]}`).join(', ')}
+         FROM ${batch.staging} ORDER BY ${keys.join(', ')}, CAST(${SEQ_COLUMN} AS BIGINT) DESC`,
+      ),
+      params,
+    );
+  }
+  const source = batch.uniqueKeys ? batch.staging : deduped;
+  const key = (k: string) => (batch.uniqueKeys ? cast(source, k) : `${source}.${quoteIdent(k)}`);
+  const match = (target: string, columns: readonly string[]) =>
+    batch.primaryKey.map((k, i) => `${target}.${quoteIdent(columns[i]!)} = ${key(k)}`).join(' AND ');
+  await sql.execute(`DELETE FROM ${table} USING ${source} WHERE ${match(table, batch.primaryKey)}`);
   for (const child of batch.children ?? []) {
     const childTable = refSql(child.table);
-    const childMatch = batch.primaryKey
-      .map((k, i) => `${childTable}.${quoteIdent(child.rootKey[i]!)} = ${deduped}.${quoteIdent(k)}`)
-      .join(' AND ');
-    await sql.execute(`DELETE FROM ${childTable} USING ${deduped} WHERE ${childMatch}`);
+    await sql.execute(`DELETE FROM ${childTable} USING ${source} WHERE ${match(childTable, child.rootKey)}`);
+  }
+  if (batch.uniqueKeys) {
+    return sql.execute(`INSERT INTO ${table} (${names}) SELECT ${values.join(', ')} FROM ${source}`, params);
   }
   const written = await sql.execute(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${deduped}`);
   await sql.execute(`DROP TABLE ${deduped}`);
