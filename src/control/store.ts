@@ -520,6 +520,22 @@ export class ControlStore {
     return rows.map((r) => r.owner);
   }
 
+  /**
+   * The RUNNING loads of these configs, oldest first: who holds them and until when. Where rows can be locked,
+   * a load another process is claiming at this instant is waited for (FOR SHARE re-reads it once the claim
+   * commits): a claim that beat ours is reported RUNNING, not missed as still PENDING.
+   */
+  async running(configIds: readonly string[]): Promise<ControlRow[]> {
+    if (configIds.length === 0) return [];
+    const lock = this.sql.dialect.skipLocked ? ' FOR SHARE' : '';
+    const rows = await this.sql.query<ControlRow>(
+      `SELECT ${SELECT_CONTROL} FROM ${CONTROL} WHERE LoadStatus IN ('PENDING', 'RUNNING')
+       AND ConfigId IN (${configIds.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY IndexNo${lock}`,
+      [...configIds],
+    );
+    return rows.filter((row) => row.LoadStatus === 'RUNNING');
+  }
+
   /** The highest IndexNo so far (0 when there is no load yet). */
   async lastIndexNo(): Promise<number> {
     const [row] = await this.sql.query<{ n: number | null }>(`SELECT max(IndexNo) AS n FROM ${CONTROL}`);

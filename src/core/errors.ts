@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'GRAPHQL'
   | 'SELECTOR'
   | 'CAST'
+  | 'NESTING_TOO_DEEP'
   | 'SCHEMA_CONTRACT'
   | 'DESTINATION'
   | 'DESTINATION_UNREACHABLE'

@@ -371,8 +371,8 @@ export class Normalizer {
     const root = this.#root.name;
     const where = rejection.table === root ? '' : ` of ${rejection.table}`;
     const message = `${rejection.message} (column "${rejection.column}"${where})`;
-    if (this.#onCastError !== 'quarantine') {
-      throw new RestlakeError('CAST', `${root}, page ${page}, record ${index}: ${message}`, {
+    if (this.#onCastError !== 'quarantine' || rejection.code !== 'CAST') {
+      throw new RestlakeError(rejection.code, `${root}, page ${page}, record ${index}: ${message}`, {
         context: { table: rejection.table, page, record: index, column: rejection.column },
       });
     }

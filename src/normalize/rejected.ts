@@ -1,4 +1,7 @@
 import type { MetadataColumnsConfig } from '../config/normalize.js';
+import { RestlakeError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import { MAX_DEPTH, nestedWithin } from './depth.js';
 import { type Rejection, TableBuilder, type TableBuilderOptions } from './table-builder.js';
 import type { CellValue, RowSet } from './types.js';
 
@@ -40,19 +43,26 @@ export class RejectedRecords {
   }
 
   add(rejection: Rejection, record: unknown, page: number): void {
+    // The cast failed before the walk reached the deep part; stringifying the record would overflow the stack.
+    if (!nestedWithin(record, MAX_DEPTH)) {
+      throw new RestlakeError(
+        'NESTING_TOO_DEEP',
+        `${rejection.table}, page ${page}: a record to quarantine is nested too deeply: more than ${MAX_DEPTH} levels of objects and arrays within one another`,
+        { context: { table: rejection.table, page } },
+      );
+    }
     const row: CellValue[] = [];
     if (this.#page >= 0) row[this.#page] = page;
     row[this.#table] = rejection.table;
     row[this.#column] = rejection.column;
     const { value } = rejection;
+    // Kept as the API sent it, like bronze, and masked like bronze: an API may echo a credential in a record.
     row[this.#value] =
       value === null || value === undefined
         ? null
-        : typeof value === 'string'
-          ? value
-          : JSON.stringify(value);
-    row[this.#reason] = rejection.message;
-    row[this.#record] = JSON.stringify(record ?? null);
+        : redact(typeof value === 'string' ? value : JSON.stringify(value));
+    row[this.#reason] = redact(rejection.message);
+    row[this.#record] = redact(JSON.stringify(record ?? null));
     this.#builder.rows.push(row);
   }
 

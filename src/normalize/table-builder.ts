@@ -1,23 +1,45 @@
 import type { ColumnConfig } from '../config/schema.js';
 import { toSnakeCase } from '../core/identifiers.js';
 import { type Caster, CastFailure, casterFor, inferType, widen } from './cast.js';
+import { MAX_DEPTH, nestedWithin, shortPath } from './depth.js';
 import { type Getter, getterFor } from './key-path.js';
 import type { CellValue, Column, ColumnType, TableSchema } from './types.js';
 
 export type Row = CellValue[];
 
-/** Why a record cannot become rows; the normalizer decides what follows (fail the load, or quarantine it). */
+/**
+ * Why a record cannot become rows; the normalizer decides what follows (fail the load, or quarantine it). A
+ * record nested too deeply always fails the load: it cannot even be kept as JSON in the rejected table.
+ */
 export class Rejection extends Error {
   readonly table: string;
   readonly column: string;
   readonly value: unknown;
+  readonly code: 'CAST' | 'NESTING_TOO_DEEP';
 
-  constructor(table: string, column: string, value: unknown, reason: string) {
+  constructor(
+    table: string,
+    column: string,
+    value: unknown,
+    reason: string,
+    code: Rejection['code'] = 'CAST',
+  ) {
     super(reason);
     this.table = table;
     this.column = column;
     this.value = value;
+    this.code = code;
   }
+}
+
+function tooDeep(table: string, path: string): Rejection {
+  return new Rejection(
+    table,
+    shortPath(path),
+    null,
+    `nested too deeply: more than ${MAX_DEPTH} levels of objects and arrays within one another`,
+    'NESTING_TOO_DEEP',
+  );
 }
 
 interface ColumnState {
@@ -185,6 +207,7 @@ export class TableBuilder {
       const child = this.child(node, key);
       if (child.nested) continue;
       if (child.flatten && typeof value === 'object' && !Array.isArray(value)) {
+        if (child.depth >= MAX_DEPTH) throw tooDeep(this.name, child.source);
         this.walk(value as Record<string, unknown>, child, row);
       } else {
         this.set(child, value, row);
@@ -193,6 +216,9 @@ export class TableBuilder {
   }
 
   set(node: KeyNode, value: unknown, row: Row): void {
+    // Checked before anything stringifies the value: JSON.stringify recurses, and would overflow the stack.
+    if (typeof value === 'object' && !nestedWithin(value, MAX_DEPTH - node.depth))
+      throw tooDeep(this.name, node.source);
     let index = node.index;
     if (index < 0) {
       const type = inferType(value);
@@ -230,6 +256,8 @@ export class TableBuilder {
       const state = this.#columns[index]!;
       if (state.from) {
         const value = state.from(record);
+        if (typeof value === 'object' && !nestedWithin(value, MAX_DEPTH))
+          throw tooDeep(this.name, state.column.source ?? state.column.name);
         if (value !== undefined && value !== null) row[index] = this.#castDeclared(state, value);
       }
       const current = row[index];

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadedPipeline } from '../config/load.js';
 import type { ControlConfig, DestinationConfig, PipelineConfig } from '../config/schema.js';
-import { ControlStore } from '../control/store.js';
+import { type ControlRow, ControlStore } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { openControlDatabase, openDestination } from '../destinations/registry.js';
@@ -20,6 +20,11 @@ export interface RunOptions {
   leaseMs?: number;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
+  /**
+   * Told, once the run is over, of this pipeline's loads that other processes were running under a live lease
+   * (two `restlake run` started at once on a shared control plane: the loser hears who holds the load).
+   */
+  onRunningElsewhere?: (loads: readonly ControlRow[]) => void;
 }
 
 /** This process, as a lease owner: unique per process, readable in the control table. */
@@ -101,7 +106,10 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions = 
     const specs = config.resources.map((resource) => loadSpec(config, resource, destination));
     await control.plan(specs, clock.now());
     const maxIndexNo = await control.lastIndexNo();
-    return await drain(config, workspace, maxIndexNo, { ...options, clock, logger, parsers });
+    const outcomes = await drain(config, workspace, maxIndexNo, { ...options, clock, logger, parsers });
+    const elsewhere = (await control.running([config.id])).filter((row) => row.LeaseOwner !== PROCESS_OWNER);
+    if (elsewhere.length > 0) options.onRunningElsewhere?.(elsewhere);
+    return outcomes;
   } finally {
     await workspace.close();
   }

@@ -43,6 +43,7 @@ test('every broken file is rejected with exit 2, names its key, and writes nothi
       problems.push(`wrote ${written.join(', ')}`);
     return problems.length > 0 ? [`${file}: ${problems.join('; ')}\n${result.stderr}`] : [];
   });
+  process.stdout.write(`bad inputs: ${files.length - failures.length} of ${files.length} rejected cleanly\n`);
   expect(failures, failures.join('\n')).toEqual([]);
   // One CLI process per file: a minute on a quiet 2-core machine, more when it is busy.
 }, 300_000);

@@ -61,9 +61,13 @@ const PAGINATORS: Record<Pagination, Record<string, unknown>> = {
 };
 
 const tmp = tempDir();
+const results = { run: 0, passed: 0 };
 afterAll(async () => {
   tmp.cleanup();
   for (const destination of faultDestinations()) await destination.cleanup?.();
+  process.stdout.write(
+    `fault mixes × destinations × dispositions: ${results.run} run, ${results.passed} passed\n`,
+  );
 });
 let n = 0;
 
@@ -93,6 +97,7 @@ for (const destination of faultDestinations()) {
     for (const mix of MIXES) {
       for (const write of DISPOSITIONS) {
         test(`${mix.name} × ${write}`, async () => {
+          results.run++;
           const seed = 1_000 + ++n;
           const api = await startFaultApi({
             seed,
@@ -168,6 +173,7 @@ for (const destination of faultDestinations()) {
               const failedAttempts = audits.filter((a) => a.LoadStatus !== 'SUCCESS').length;
               if (struck > 0) expect(retried + failedAttempts).toBeGreaterThan(0);
             });
+            results.passed++;
           } finally {
             await api.close();
           }

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadPipelineFile } from '../../config/load.js';
+import type { ControlRow } from '../../control/store.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
@@ -32,9 +33,10 @@ export function registerRun(program: Command, setExit: (code: ExitCode) => void)
 A new resource starts with a FULL_LOAD; a FAILED load is run again from its last checkpoint (no rows are
 fetched twice); an incremental resource continues from its high-water mark. Ctrl-C or SIGTERM commits the
 batch in flight and hands the load back (PENDING) for the next run (exit 4); a second one exits at once.
+A load another process is running (PostgreSQL control plane, live lease) is left to it, and said so.
 
-Exit codes: 0 every load succeeded, 2 bad pipeline file, 3 authentication failed, 4 a load failed,
-5 the destination could not be opened.
+Exit codes: 0 every load succeeded (or is running elsewhere), 2 bad pipeline file, 3 authentication failed,
+4 a load failed, 5 the destination could not be opened (a DuckDB file another process has open).
 
 Example:
   restlake run pipelines/customers.yaml`,
@@ -45,6 +47,7 @@ Example:
       const progress = terminalProgress();
       const logger = loggerFor(command, progress ? 'warn' : 'info');
       const outcomes: LoadOutcome[] = [];
+      const elsewhere: ControlRow[] = [];
       const stop = stopOnSignals(logger);
       try {
         for (const loaded of pipelines) {
@@ -56,13 +59,15 @@ Example:
               ...(options.concurrency ? { concurrency: options.concurrency } : {}),
               ...(options.lease ? { leaseMs: options.lease } : {}),
               ...(progress ? { onProgress: progress } : {}),
+              onRunningElsewhere: (loads) => elsewhere.push(...loads),
             })),
           );
         }
       } finally {
         stop.dispose();
       }
-      process.stdout.write(`${summary(outcomes)}\n`);
+      if (outcomes.length > 0 || elsewhere.length === 0) process.stdout.write(`${summary(outcomes)}\n`);
+      for (const row of elsewhere) process.stdout.write(`${runningElsewhere(row)}\n`);
       setExit(worstExit(outcomes));
     });
 }
@@ -83,6 +88,12 @@ export function summary(outcomes: readonly LoadOutcome[]): string {
     error: o.error ? redact(describeError(o.error)) : '',
   }));
   return formatTable(Object.keys(rows[0]!), rows, 100);
+}
+
+/** `load 12 of orders.items is running on host:pid:id (lease until …); nothing to do here`. */
+export function runningElsewhere(row: ControlRow): string {
+  const until = row.LeaseExpiresAt ? new Date(row.LeaseExpiresAt).toISOString() : 'unknown';
+  return `load ${row.IndexNo} of ${row.ConfigId}.${row.ResourceName} is running on ${row.LeaseOwner} (lease until ${until}); nothing to do here`;
 }
 
 export function worstExit(outcomes: readonly LoadOutcome[]): ExitCode {
