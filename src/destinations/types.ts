@@ -88,7 +88,7 @@ export interface LoadWriter {
    * Encodes a batch for the database's bulk path, so that the caller can let go of its rows and the work
    * happens while the previous batch commits; `write` takes the result (or a batch, which it prepares).
    */
-  prepare(batch: Batch): PreparedBatch;
+  prepare(batch: Batch): Promise<PreparedBatch>;
   write(batch: Batch | PreparedBatch): Promise<BatchResult>;
   /** Completes the load (a replace swaps its staging table in) and returns each table's total row count. */
   finish(checkpoint: string): Promise<Record<string, number>>;

@@ -88,7 +88,7 @@ export async function* prepareBatches(
 ): AsyncGenerator<{ position: LoadPosition; prepared: PreparedBatch }> {
   for await (const batch of batches) {
     const checkpoint = checkpointOf(batch.position);
-    yield { position: batch.position, prepared: writer.prepare({ ...batch, checkpoint }) };
+    yield { position: batch.position, prepared: await writer.prepare({ ...batch, checkpoint }) };
   }
 }
 

@@ -3,6 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DestinationConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type SqlClient } from '../sql/client.js';
+import { CSV_QUOTE } from '../sql/csv.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
@@ -17,10 +18,11 @@ const driver: SqlDriver = {
   types: duckdbTypes,
   async stage(tx, name, columns, file) {
     // DuckDB parses a CSV file in native code, many times faster than one appender call per value.
+    const q = quoteLiteral(CSV_QUOTE);
     const types = [`'_rl_seq': 'INTEGER'`, ...columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`)];
     await tx.execute(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM read_csv(${quoteLiteral(file.path)},
-         header = false, auto_detect = false, quote = '"', escape = '"', allow_quoted_nulls = false,
+         header = false, auto_detect = false, quote = ${q}, escape = ${q}, allow_quoted_nulls = false,
          columns = {${types.join(', ')}})`,
     );
   },

@@ -28,7 +28,7 @@ export async function copyStage(
   await tx.execute(
     `CREATE TEMP TABLE ${table} (_rl_seq INTEGER, ${columns.map((c) => `${quoteIdent(c.name)} TEXT`).join(', ')}) ON COMMIT DROP`,
   );
-  const sql = `COPY ${table} FROM STDIN (FORMAT csv)`;
+  const sql = `COPY ${table} FROM STDIN (FORMAT csv, QUOTE E'\\x01', ESCAPE E'\\x01')`;
   try {
     await pipeline(
       // Decoded as UTF-8 text, so that a character split across two reads stays whole.

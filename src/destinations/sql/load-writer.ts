@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
-import type { Column, TableSchema } from '../../normalize/types.js';
+import type { CellValue, Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
 import { type CsvFile, writeCsvFile } from './csv.js';
@@ -168,26 +168,36 @@ export class SqlLoadWriter implements LoadWriter {
     return row?.checkpoint;
   }
 
-  prepare(batch: Batch): PreparedBatch {
-    const bronze =
-      this.#target.bronzeTable && batch.pages.length > 0
-        ? writeCsvFile(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length)
-        : undefined;
-    const tables = batch.rowSets
-      .filter((rowSet) => rowSet.rows.length > 0)
-      .map((rowSet) => ({
-        table: rowSet.table,
-        file: writeCsvFile(rowSet.rows, rowSet.table.columns.length),
-        uniqueKeys: rowSet.uniqueKeys === true,
-      }));
-    const prepared = new SqlPreparedBatch(batch.checkpoint, bronze, tables);
-    this.#pending.add(prepared);
-    return prepared;
+  async prepare(batch: Batch): Promise<PreparedBatch> {
+    const files: CsvFile[] = [];
+    const encode = async (rows: readonly (readonly CellValue[])[], width: number) => {
+      const file = await writeCsvFile(rows, width);
+      files.push(file);
+      return file;
+    };
+    try {
+      const bronze =
+        this.#target.bronzeTable && batch.pages.length > 0
+          ? await encode(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length)
+          : undefined;
+      const tables: PreparedRows[] = [];
+      for (const rowSet of batch.rowSets) {
+        if (rowSet.rows.length === 0) continue;
+        const file = await encode(rowSet.rows, rowSet.table.columns.length);
+        tables.push({ table: rowSet.table, file, uniqueKeys: rowSet.uniqueKeys === true });
+      }
+      const prepared = new SqlPreparedBatch(batch.checkpoint, bronze, tables);
+      this.#pending.add(prepared);
+      return prepared;
+    } catch (error) {
+      for (const file of files) file.delete();
+      throw error;
+    }
   }
 
   async write(batch: Batch | PreparedBatch): Promise<BatchResult> {
     const prepared =
-      batch instanceof SqlPreparedBatch ? batch : (this.prepare(batch as Batch) as SqlPreparedBatch);
+      batch instanceof SqlPreparedBatch ? batch : ((await this.prepare(batch as Batch)) as SqlPreparedBatch);
     try {
       const result = await this.#sql.transaction(async (tx) => {
         const discarded: Record<string, number> = {};
