@@ -13,13 +13,15 @@ export const duckdbDestination = z.strictObject({
   /** Keep every raw page in bronze; turn off only when storage matters more than replay. */
   bronze: z.boolean().default(true),
   /**
-   * Memory DuckDB may use for its own work (staging, merges) before it spills to disk; the rest of the process
-   * (one batch being built) comes on top. DuckDB's own default is 80% of the machine's memory.
+   * Memory DuckDB may use for its own work before it spills to disk; the rest of the process (one batch being
+   * built) comes on top. Unset: DuckDB's own default, 80% of the machine's memory. A limit must hold the raw
+   * pages of one bronze row group (122,880 pages), which DuckDB rewrites whole when it checkpoints: with
+   * less, the checkpoint fails and DuckDB stops the database.
    */
   memory_limit: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 256MB or 2GB')
-    .default('256MB'),
+    .optional(),
 });
 
 const pgSsl = z.union([

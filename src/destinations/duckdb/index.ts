@@ -102,7 +102,7 @@ export class DuckDbDestination implements Destination {
  * with a checkpoint of its own cost more than half of a load's time.
  */
 async function configure(sql: SqlClient, config: Config): Promise<void> {
-  await sql.execute(`SET memory_limit = ${quoteLiteral(config.memory_limit)}`);
+  if (config.memory_limit) await sql.execute(`SET memory_limit = ${quoteLiteral(config.memory_limit)}`);
   await sql.execute(`SET checkpoint_threshold = '512MB'`);
 }
 
