@@ -245,7 +245,7 @@ async function validates(
 const LATENCY_RECORDS = 100_000;
 const LATENCY_MS = 50;
 
-/** 100 pages behind 50 ms of latency each, split into hourly windows fetched 1 or 8 at a time. */
+/** 100 pages behind 50 ms of latency each, split into hourly windows: 1 or 8 requests (and windows) at a time. */
 function latencyMode(concurrency: number): Mode {
   const config = (url: string, ctx: ModeContext) =>
     pipeline({
@@ -260,7 +260,7 @@ function latencyMode(concurrency: number): Mode {
           start: new Date(T0).toISOString(),
           end: new Date(T0 + LATENCY_RECORDS * 1000).toISOString(),
         },
-        window: { every: '1h' },
+        window: { every: '1h', concurrency },
       },
       destination: { type: 'duckdb', path: join(ctx.work, `latency-${concurrency}-${Date.now()}.duckdb`) },
     });

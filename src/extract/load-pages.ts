@@ -59,6 +59,7 @@ export async function* extractPages(
   if (resume.finished) return;
   const state = new LoadProgress(options.windows, resume);
   const now = options.now ?? (() => new Date());
+  const concurrency = Math.min(resource.window?.concurrency ?? 1, options.maxConcurrency);
   const windowStream = (window: TimeWindow, signal: AbortSignal): AsyncIterable<WindowItem> => {
     const vars = { values: windowValues(window, resource.window) };
     const saved = state.saved(window.key);
@@ -76,7 +77,9 @@ export async function* extractPages(
       fetchPages(resource, client, {
         resume: saved && !('parent' in saved) ? saved : undefined,
         vars,
-        lookahead: options.maxConcurrency,
+        // Windows fetched at once share the source's concurrency: each looks ahead only with its share, or
+        // the requests it guesses past a window's end would crowd out the other windows' real ones.
+        lookahead: Math.max(1, Math.floor(options.maxConcurrency / concurrency)),
         signal,
         now,
         select: options.select,
@@ -90,7 +93,6 @@ export async function* extractPages(
         yield { key: window.key, item: undefined };
       },
   );
-  const concurrency = Math.min(resource.window?.concurrency ?? 1, options.maxConcurrency);
   for await (const { key, item } of mergeSources(sources, concurrency, options.signal)) {
     if (!item) {
       state.finish(key);

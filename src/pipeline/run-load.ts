@@ -56,7 +56,7 @@ export interface LoadOutcome {
   durationMs: number;
 }
 
-export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
  * One attempt at one claimed load: extract → bronze → normalize → load, each batch committed with its
