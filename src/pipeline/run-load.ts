@@ -16,6 +16,7 @@ import { constantColumns } from '../normalize/metadata.js';
 import { Normalizer } from '../normalize/normalizer.js';
 import { settleAttempt } from './attempt.js';
 import { batchPages, type LoadStats, newLoadStats, prepareBatches } from './batches.js';
+import { CheckpointMirror } from './checkpoint-mirror.js';
 import { HighWaterMark } from './high-water-mark.js';
 import { saveRequestLog } from './request-log.js';
 import { loadSpec, tableOf } from './spec.js';
@@ -245,19 +246,28 @@ async function extractAndLoad(
     let position: LoadPosition | undefined = saved;
     const checkpoint = (at: LoadPosition) =>
       JSON.stringify({ ...at, mark: mark?.value()?.toISOString() ?? null } satisfies LoadCheckpoint);
+    const mirror = new CheckpointMirror(
+      (committed) => ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, committed),
+      (cause) =>
+        ctx.logger.warn({ err: describeError(cause) }, 'could not copy the checkpoint to the control row'),
+    );
     // One batch is built and encoded for the database while the previous one commits.
     const prepared = prepareBatches(batches, writer, checkpoint);
-    for await (const batch of prefetch(prepared, 1)) {
-      signal.throwIfAborted();
-      position = batch.position;
-      const committed = batch.prepared.checkpoint;
-      const result = await writer.write(batch.prepared);
-      counts.targetRows += result.rows[table] ?? 0;
-      stats.addDiscarded(result.discarded);
-      counts.committedBatches++;
-      failpoint('batch.committed');
-      await ctx.control.recordCheckpoint(row.IndexNo, ctx.owner, committed);
-      ctx.logger.debug({ load: row.IndexNo, pages: position.pages }, 'batch committed');
+    try {
+      for await (const batch of prefetch(prepared, 1)) {
+        signal.throwIfAborted();
+        position = batch.position;
+        const committed = batch.prepared.checkpoint;
+        const result = await writer.write(batch.prepared);
+        counts.targetRows += result.rows[table] ?? 0;
+        stats.addDiscarded(result.discarded);
+        counts.committedBatches++;
+        failpoint('batch.committed');
+        mirror.record(committed);
+        ctx.logger.debug({ load: row.IndexNo, pages: position.pages }, 'batch committed');
+      }
+    } finally {
+      await mirror.flush();
     }
     signal.throwIfAborted();
     const final = checkpoint({ windows: {}, pages: position?.pages ?? 0, finished: true });
