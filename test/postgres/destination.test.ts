@@ -95,6 +95,25 @@ describePg('PostgreSQL destination', () => {
     expect(bronze).toEqual({ pages: '41', records: '200000' });
   });
 
+  test('a merged table gets an index on its key, which a replace keeps through the swap; the merge uses it', async () => {
+    apis.set('/keyed', { total: 3_000, perPage: 1_000 });
+    const indexes = () =>
+      db.query<{ name: string; def: string }>(
+        `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = 'keyed' AND tablename = 'items'`,
+      );
+    for (const write of ['replace', 'replace', 'merge', 'replace', 'merge']) {
+      const [outcome] = await runYaml(tmp.dir, pipeline('keyed', { write, primary_key: ['id'] }));
+      expect(outcome, write).toMatchObject({ status: 'SUCCESS', totalRows: 3_000 });
+      const found = await indexes();
+      expect(found, `after ${write}`).toHaveLength(1);
+      expect(found[0]!.name).toMatch(/^_rl_key_\d+$/);
+      expect(found[0]!.def).toMatch(/\(id\)$/);
+    }
+    // The load analyzed the table, so the planner knows a key matches one row.
+    const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN DELETE FROM keyed.items WHERE id = 5`);
+    expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toMatch(/Index Scan using _rl_key_/);
+  });
+
   test('SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table works as users write it', async () => {
     const rows = await db.query(
       `SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table WHERE ConfigId = 'bulk' ORDER BY IndexNo`,

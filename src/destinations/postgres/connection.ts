@@ -150,7 +150,8 @@ async function openPool(config: PostgresConnectionConfig): Promise<Pool> {
     max: config.pool_size,
     statement_timeout: config.statement_timeout,
     application_name: 'restlake',
-    options: '-c TimeZone=UTC',
+    // JIT compiling a batch's statements took longer than running them (their estimated cost is high).
+    options: '-c TimeZone=UTC -c jit=off',
     connectionTimeoutMillis: 30_000,
     keepAlive: true,
     types: typeParser(pg.types),

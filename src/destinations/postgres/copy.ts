@@ -7,10 +7,28 @@ import { quoteIdent } from '../sql/client.js';
 import type { CsvFile } from '../sql/csv.js';
 import { type PgTransaction, wrapPgError } from './sql-client.js';
 
-/** PostgreSQL text cannot hold U+0000 at all; the replacement character keeps the rest of the value. */
-async function* withoutNul(chunks: AsyncIterable<string>): AsyncGenerator<string> {
-  for await (const chunk of chunks)
-    yield chunk.includes('\u0000') ? chunk.replaceAll('\u0000', '\uFFFD') : chunk;
+const NUL = 0;
+const REPLACEMENT = Buffer.from('\uFFFD');
+
+/**
+ * PostgreSQL text cannot hold U+0000 at all; the replacement character keeps the rest of the value. Done on
+ * the file's bytes (in UTF-8 a zero byte is only ever U+0000), so the text is never decoded on its way.
+ */
+async function* withoutNul(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    if (chunk.indexOf(NUL) < 0) {
+      yield chunk;
+      continue;
+    }
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let at = chunk.indexOf(NUL); at >= 0; at = chunk.indexOf(NUL, from)) {
+      parts.push(chunk.subarray(from, at), REPLACEMENT);
+      from = at + 1;
+    }
+    parts.push(chunk.subarray(from));
+    yield Buffer.concat(parts);
+  }
 }
 
 /**
@@ -31,8 +49,7 @@ export async function copyStage(
   const sql = `COPY ${table} FROM STDIN (FORMAT csv, QUOTE E'\\x01', ESCAPE E'\\x01')`;
   try {
     await pipeline(
-      // Decoded as UTF-8 text, so that a character split across two reads stays whole.
-      Readable.from(withoutNul(createReadStream(file.path, { encoding: 'utf8' }))),
+      Readable.from(withoutNul(createReadStream(file.path, { highWaterMark: 1 << 20 }))),
       tx.client.query(copyFrom(sql)),
     );
   } catch (error) {

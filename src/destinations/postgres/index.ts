@@ -1,6 +1,6 @@
 import type { DestinationConfig, PostgresConnectionConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
-import type { SqlClient } from '../sql/client.js';
+import { quoteLiteral, type SqlClient } from '../sql/client.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
@@ -18,6 +18,16 @@ const driver: SqlDriver = {
   // ON COMMIT DROP: a staging table never outlives its transaction on a pooled connection.
   tempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
   dropTemp: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,
+  // Without it, every merged batch's DELETE reads the whole table. Named after the table's oid, which stays
+  // when a replace load's staging table is renamed into place, so the name never collides and is found again.
+  // ANALYZE: a table without statistics (a new one) is planned as if each key matched many rows, which
+  // makes the planner read the whole table rather than use the index.
+  keyIndex: (table, columns) =>
+    `DO $rl$ BEGIN
+       EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (%s)', '_rl_key_' || ${quoteLiteral(table)}::regclass::oid,
+         ${quoteLiteral(table)}, ${quoteLiteral(columns.join(', '))});
+       EXECUTE ${quoteLiteral(`ANALYZE ${table}`)};
+     END $rl$`,
 };
 
 /**

@@ -20,6 +20,11 @@ export interface SqlDriver {
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
   dropTemp(name: string): string;
+  /**
+   * A statement giving a merged table an index on its key, where the database needs one to find a batch's
+   * keys without reading the whole table (PostgreSQL; DuckDB's hash join scans its columns fast enough).
+   */
+  keyIndex?(table: string, columns: readonly string[]): string;
 }
 
 export interface SqlLoadWriterOptions {
@@ -131,6 +136,8 @@ export class SqlLoadWriter implements LoadWriter {
   #checkpoint: string | undefined;
   /** Batches prepared and not yet written: their files are removed if the load stops before. */
   readonly #pending = new Set<SqlPreparedBatch>();
+  /** Tables this writer made sure have their key index. */
+  readonly #indexed = new Set<string>();
 
   private constructor(options: SqlLoadWriterOptions) {
     this.#sql = options.sql;
@@ -222,8 +229,9 @@ export class SqlLoadWriter implements LoadWriter {
       this.#checkpoint = prepared.checkpoint;
       return result;
     } catch (error) {
-      // The transaction rolled back any ALTER TABLE it made: forget what we believed about the tables.
+      // The transaction rolled back any ALTER TABLE (or index) it made: forget what we believed of the tables.
       this.#known.clear();
+      this.#indexed.clear();
       throw error;
     } finally {
       this.#pending.delete(prepared);
@@ -299,6 +307,7 @@ export class SqlLoadWriter implements LoadWriter {
     const root = !table.appendOnly && table.rootKey === undefined;
     const merge = root && table.primaryKey.length > 0 && this.#target.disposition !== 'append';
     const children = merge ? await this.#childrenOf(tx, batch, staged) : [];
+    if (merge) await this.#indexKey(tx, ref, table.primaryKey);
     const written = await writeStaged(
       tx,
       this.#driver.types,
@@ -316,6 +325,13 @@ export class SqlLoadWriter implements LoadWriter {
     );
     await tx.execute(this.#driver.dropTemp('_rl_stage'));
     return written;
+  }
+
+  async #indexKey(tx: SqlClient, ref: TableRef, key: readonly string[]): Promise<void> {
+    const table = refSql(ref);
+    if (!this.#driver.keyIndex || this.#indexed.has(table)) return;
+    await tx.execute(this.#driver.keyIndex(table, key.map(quoteIdent)));
+    this.#indexed.add(table);
   }
 
   /** The existing child tables (or their staging tables) whose rows a merge of their parent replaces. */
