@@ -15,7 +15,13 @@ describePg('PostgreSQL destination', () => {
   /** Per path: records, page size, delay, and a hook run before a page is answered. */
   const apis = new Map<
     string,
-    { total: number; perPage: number; delayMs?: number; before?: (page: number) => Promise<void> }
+    {
+      total: number;
+      perPage: number;
+      delayMs?: number;
+      before?: (page: number) => Promise<void>;
+      name?: (id: number) => string;
+    }
   >();
 
   beforeAll(async () => {
@@ -31,7 +37,8 @@ describePg('PostgreSQL destination', () => {
         ...(api.delayMs ? { delayMs: api.delayMs } : {}),
         body: Array.from({ length: count }, (_, i) => {
           const id = first + i + 1;
-          return { id, name: `name ${id}`, amount: `${id}.25`, at: new Date(id * 1000).toISOString() };
+          const name = api.name?.(id) ?? `name ${id}`;
+          return { id, name, amount: `${id}.25`, at: new Date(id * 1000).toISOString() };
         }),
       };
     });
@@ -112,6 +119,14 @@ describePg('PostgreSQL destination', () => {
     // The load analyzed the table, so the planner knows a key matches one row.
     const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN DELETE FROM keyed.items WHERE id = 5`);
     expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toMatch(/Index Scan using _rl_key_/);
+  });
+
+  test('a U+0000 in a value (which PostgreSQL text cannot hold) lands as U+FFFD; the rest of the value stays', async () => {
+    apis.set('/nul', { total: 3, perPage: 10, name: (id) => `a\u0000b ${id} \u0000` });
+    const [outcome] = await runYaml(tmp.dir, pipeline('nul'));
+    expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 3 });
+    const rows = await db.query<{ name: string }>(`SELECT name FROM nul.items ORDER BY id`);
+    expect(rows.map((r) => r.name)).toEqual(['a\uFFFDb 1 \uFFFD', 'a\uFFFDb 2 \uFFFD', 'a\uFFFDb 3 \uFFFD']);
   });
 
   test('SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table works as users write it', async () => {
