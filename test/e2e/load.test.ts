@@ -266,6 +266,43 @@ describe('write dispositions', () => {
   });
 });
 
+describe('the DuckDB file', () => {
+  test('keeps row groups small (so a bronze table never piles its pages into one) and its catalog name', async () => {
+    const records = Array.from({ length: 5_000 }, (_, i) => ({ id: i + 1, v: `value ${i + 1}` }));
+    const page = pagesOf(records, 1_000);
+    const server = await scriptedServer((req) => ({ body: page(Number(req.query.get('page'))) }));
+    try {
+      const p = pipeline([
+        {
+          name: 'wide',
+          endpoint: {},
+          paginator: { type: 'page_number', page_size: 1_000 },
+          primary_key: ['id'],
+          write: 'merge',
+        },
+      ]);
+      p.yaml.source = { base_url: server.url } as never;
+      const [outcome] = await runYaml(tmp.dir, p.yaml);
+      expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 5_000 });
+      const catalog = p.db.replace(/^.*\//, '').replace(/\.duckdb$/, '');
+      await withWorkspace(p.destination, tmp.dir, async (ws) => {
+        await rows(ws, 'CHECKPOINT');
+        const [groups] = await rows(
+          ws,
+          `SELECT count(DISTINCT row_group_id) AS n, max(count) AS rows FROM pragma_storage_info('main.wide')`,
+        );
+        // DuckDB's default would keep 5,000 rows in one row group of up to 122,880.
+        expect(Number(groups?.n)).toBeGreaterThanOrEqual(3);
+        expect(Number(groups?.rows)).toBeLessThanOrEqual(2_048);
+        const [count] = await rows(ws, `SELECT count(*) AS n FROM "${catalog}".main.wide`);
+        expect(Number(count?.n)).toBe(5_000);
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('typed silver tables', () => {
   test('declared types land as DuckDB types with exact values; undeclared ones are inferred', async () => {
     const p = pipeline([

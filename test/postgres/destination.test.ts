@@ -102,6 +102,31 @@ describePg('PostgreSQL destination', () => {
     expect(bronze).toEqual({ pages: '41', records: '200000' });
   });
 
+  test('SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table works as users write it', async () => {
+    const rows = await db.query(
+      `SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table WHERE ConfigId = 'bulk' ORDER BY IndexNo`,
+    );
+    // PostgreSQL folds unquoted names to lower case, in the result's keys too.
+    expect(rows).toEqual([
+      { configid: 'bulk', loadtype: 'FULL_LOAD', loadstatus: 'SUCCESS' },
+      { configid: 'bulk', loadtype: 'FULL_LOAD', loadstatus: 'PENDING' },
+    ]);
+    const status = await cli(['status', 'bulk', '-f', 'bulk.yaml'], { cwd: tmp.dir });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/bulk\s+items\s+FULL_LOAD\s+SUCCESS/);
+    const query = await cli(
+      [
+        'query',
+        '-f',
+        'bulk.yaml',
+        '--json',
+        'SELECT ConfigId, count(*) AS n FROM metadata.api_control_table GROUP BY 1',
+      ],
+      { cwd: tmp.dir },
+    );
+    expect(query.stdout.trim()).toBe('{"configid":"bulk","n":2}');
+  });
+
   test('a merged table gets an index on its key, which a replace keeps through the swap; the merge uses it', async () => {
     apis.set('/keyed', { total: 3_000, perPage: 1_000 });
     const indexes = () =>
@@ -127,31 +152,6 @@ describePg('PostgreSQL destination', () => {
     expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 3 });
     const rows = await db.query<{ name: string }>(`SELECT name FROM nul.items ORDER BY id`);
     expect(rows.map((r) => r.name)).toEqual(['a\uFFFDb 1 \uFFFD', 'a\uFFFDb 2 \uFFFD', 'a\uFFFDb 3 \uFFFD']);
-  });
-
-  test('SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table works as users write it', async () => {
-    const rows = await db.query(
-      `SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table WHERE ConfigId = 'bulk' ORDER BY IndexNo`,
-    );
-    // PostgreSQL folds unquoted names to lower case, in the result's keys too.
-    expect(rows).toEqual([
-      { configid: 'bulk', loadtype: 'FULL_LOAD', loadstatus: 'SUCCESS' },
-      { configid: 'bulk', loadtype: 'FULL_LOAD', loadstatus: 'PENDING' },
-    ]);
-    const status = await cli(['status', 'bulk', '-f', 'bulk.yaml'], { cwd: tmp.dir });
-    expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/bulk\s+items\s+FULL_LOAD\s+SUCCESS/);
-    const query = await cli(
-      [
-        'query',
-        '-f',
-        'bulk.yaml',
-        '--json',
-        'SELECT ConfigId, count(*) AS n FROM metadata.api_control_table GROUP BY 1',
-      ],
-      { cwd: tmp.dir },
-    );
-    expect(query.stdout.trim()).toBe('{"configid":"bulk","n":2}');
   });
 
   test('data and checkpoint commit together: SIGKILL between batches, the rerun has exactly the expected rows', async () => {

@@ -1,4 +1,4 @@
-import { basename, extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DestinationConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
@@ -49,7 +49,7 @@ export class DuckDbDestination implements Destination {
     this.#handle = handle;
     this.#sql = new DuckDbSqlClient(connection);
     this.#connections.push(connection);
-    this.catalog = basename(handle.path, extname(handle.path));
+    this.catalog = handle.catalog;
     this.schema = config.schema;
   }
 
@@ -108,6 +108,7 @@ async function configure(sql: SqlClient, config: Config): Promise<void> {
 
 async function connect(handle: DuckDbHandle): Promise<DuckDBConnection> {
   const connection = await handle.instance.connect();
+  await connection.run(`USE ${quoteIdent(handle.catalog)}`);
   // Timestamps print in UTC whatever the machine's zone, as they are stored.
   await connection.run(`SET TimeZone = 'UTC'`);
   return connection;

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { RestlakeError } from '../../core/errors.js';
+import { quoteIdent, quoteLiteral } from '../sql/client.js';
 
 interface Entry {
   instance: Promise<DuckDBInstance>;
@@ -15,8 +16,19 @@ const open = new Map<string, Entry>();
 export interface DuckDbHandle {
   instance: DuckDBInstance;
   path: string;
+  /** The file's catalog, which every connection must `USE` (see `create`). */
+  catalog: string;
   release(): void;
 }
+
+/**
+ * Rows per row group in the file (DuckDB's default is 122,880; 2,048 is its smallest). DuckDB rewrites the
+ * table's last, partly filled row group whole at each checkpoint, holding it in memory: a bronze row is a
+ * whole page, so with the default a bronze table's pages piled up in one row group until a checkpoint
+ * needed more memory than the machine had, and DuckDB stopped the database. Small row groups bound that
+ * to 2,048 pages, at little cost to the silver tables (DuckDB works in vectors of 2,048 rows anyway).
+ */
+const ROW_GROUP_SIZE = 2048;
 
 export async function openDuckDb(path: string): Promise<DuckDbHandle> {
   const file = path === ':memory:' ? path : resolve(path);
@@ -38,6 +50,7 @@ export async function openDuckDb(path: string): Promise<DuckDbHandle> {
   return {
     instance,
     path: file,
+    catalog: catalogOf(file),
     release() {
       if (released) return;
       released = true;
@@ -49,12 +62,32 @@ export async function openDuckDb(path: string): Promise<DuckDbHandle> {
   };
 }
 
+/** The catalog name DuckDB would give the file (its name without the extension). */
+function catalogOf(file: string): string {
+  return file === ':memory:' ? 'memory' : basename(file, extname(file));
+}
+
+/**
+ * An in-memory instance with the file attached (only ATTACH takes a row-group size) under the name DuckDB
+ * would give it when opened directly, so that catalog-qualified names in users' SQL keep working.
+ */
 async function create(file: string): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file === ':memory:') return DuckDBInstance.create(file);
+  mkdirSync(dirname(file), { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:');
   try {
-    return await DuckDBInstance.create(file);
+    const connection = await instance.connect();
+    try {
+      await connection.run(
+        `ATTACH ${quoteLiteral(file)} AS ${quoteIdent(catalogOf(file))} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+      );
+    } finally {
+      connection.closeSync();
+    }
+    return instance;
   } catch (error) {
+    instance.closeSync();
     const message = (error as Error).message;
     const holder = /PID (\d+)/.exec(message)?.[1];
     throw new RestlakeError(
