@@ -15,8 +15,8 @@ export const duckdbDestination = z.strictObject({
   /**
    * Memory DuckDB may use for its own work before it spills to disk; the rest of the process (one batch being
    * built) comes on top. Unset: DuckDB's own default, 80% of the machine's memory. A limit must hold the raw
-   * pages of one bronze row group (122,880 pages), which DuckDB rewrites whole when it checkpoints: with
-   * less, the checkpoint fails and DuckDB stops the database.
+   * pages of one bronze row group (2,048 pages), which DuckDB rewrites whole when it checkpoints: with less,
+   * the checkpoint fails and DuckDB stops the database.
    */
   memory_limit: z
     .string()
