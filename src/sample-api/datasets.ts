@@ -3,8 +3,11 @@
  * run, so tests can compute the exact rows a load must produce.
  */
 
-/** mulberry32: a tiny, fast PRNG; seeded per record so that any record can be generated on its own. */
-function random(seed: number): () => number {
+/**
+ * mulberry32: a tiny, fast PRNG. Seeded per record here, so that any record can be generated on its own (the
+ * test tooling's fault API seeds it per run).
+ */
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -53,7 +56,7 @@ export interface Customer {
 }
 
 export function customer(i: number): Customer {
-  const r = random(i * 7919 + 1);
+  const r = seeded(i * 7919 + 1);
   const first = pick(FIRST, r);
   const last = pick(LAST, r);
   const created = EPOCH + i * 6 * HOUR;
@@ -87,7 +90,7 @@ export interface Order {
 }
 
 export function order(i: number, customers: number): Order {
-  const r = random(i * 104_729 + 7);
+  const r = seeded(i * 104_729 + 7);
   const c = customer(Math.floor(r() * customers));
   const lines = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
     sku: `${pick(PRODUCTS, r)}-${Math.floor(r() * 100)}`,
@@ -119,7 +122,7 @@ export interface Event {
 }
 
 export function event(i: number, customers: number): Event {
-  const r = random(i * 15_485_863 + 3);
+  const r = seeded(i * 15_485_863 + 3);
   return {
     event_id: 100_000 + i,
     type: pick(EVENT_TYPES, r),
@@ -162,7 +165,7 @@ const TICKET_STATUSES = ['open', 'pending', 'solved', 'closed'];
 
 /** Ticket i is created every 3 hours from 2024-01-01 and last updated up to two days later. */
 export function ticket(i: number, customers: number): Ticket {
-  const r = random(i * 31_337 + 11);
+  const r = seeded(i * 31_337 + 11);
   const created = EPOCH + i * 3 * HOUR;
   return {
     id: i + 1,
@@ -183,7 +186,7 @@ export interface Product {
 }
 
 export function product(i: number): Product {
-  const r = random(i * 7_727 + 5);
+  const r = seeded(i * 7_727 + 5);
   return {
     sku: `SKU-${String(i + 1).padStart(5, '0')}`,
     name: `${pick(PRODUCTS, r)} ${pick(['mini', 'pro', 'max', 'classic'], r)}`,
@@ -201,7 +204,7 @@ export interface Payment {
 
 /** Customer c (1-based) has `c % 4` payments: some customers have none, some more than one page. */
 export function payments(customerId: number): Payment[] {
-  const r = random(customerId * 4_243 + 9);
+  const r = seeded(customerId * 4_243 + 9);
   return Array.from({ length: customerId % 4 }, (_, n) => ({
     payment_id: `PAY-${customerId}-${n + 1}`,
     amount: money(r, 300),

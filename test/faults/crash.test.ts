@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import type { FailpointName } from '../../src/core/failpoint.js';
+import { seeded } from '../../src/sample-api/datasets.js';
 import { cli } from '../support/cli.js';
-import { type FaultApi, type FaultRecord, seeded, startFaultApi } from '../support/fault-api.js';
+import { type FaultApi, type FaultRecord, startFaultApi } from '../support/fault-api.js';
 import { faultDestinations } from '../support/fault-destinations.js';
 import { rows, withWorkspace } from '../support/run.js';
 import { tempDir, writePipeline } from '../support/workspace.js';

@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seeded } from '../../src/sample-api/datasets.js';
 
 /**
  * An API that misbehaves on purpose, deterministically: a seeded schedule decides which requests fail and how,
@@ -68,18 +69,6 @@ export interface FaultApi {
   /** The id of the record `record_changes` changes mid-run (undefined without that fault). */
   changedId(): number | undefined;
   close(): Promise<void>;
-}
-
-/** mulberry32: small, fast and seedable. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const T0 = Date.UTC(2024, 0, 1);
