@@ -21,8 +21,9 @@ export interface SqlDriver {
   tempTableAs(name: string, select: string): string;
   dropTemp(name: string): string;
   /**
-   * A statement giving a merged table an index on its key, where the database needs one to find a batch's
-   * keys without reading the whole table (PostgreSQL; DuckDB's hash join scans its columns fast enough).
+   * A statement giving a merged table an index on its key and fresh statistics, where the database needs them
+   * to find a batch's keys without reading the whole table (PostgreSQL; DuckDB's hash join scans its columns
+   * fast enough).
    */
   keyIndex?(table: string, columns: readonly string[]): string;
 }
@@ -73,6 +74,9 @@ const bronzeRow = (p: BronzePage) => [
 ];
 
 const CHECKPOINTS = 'metadata.api_checkpoint';
+
+/** Rows a load writes into a merged table before its statistics are taken again (then at every doubling). */
+const REINDEX_MIN_ROWS = 10_000;
 
 /** The table a `replace` load fills before it is swapped in; stable per table so a retried load finds it. */
 export function replaceStagingName(table: string): string {
@@ -136,8 +140,10 @@ export class SqlLoadWriter implements LoadWriter {
   #checkpoint: string | undefined;
   /** Batches prepared and not yet written: their files are removed if the load stops before. */
   readonly #pending = new Set<SqlPreparedBatch>();
-  /** Tables this writer made sure have their key index. */
-  readonly #indexed = new Set<string>();
+  /** Merged tables: rows this writer had written into each when it last made sure of its key index. */
+  readonly #indexed = new Map<string, number>();
+  /** Rows this writer wrote into each merged table. */
+  readonly #merged = new Map<string, number>();
 
   private constructor(options: SqlLoadWriterOptions) {
     this.#sql = options.sql;
@@ -232,6 +238,7 @@ export class SqlLoadWriter implements LoadWriter {
       // The transaction rolled back any ALTER TABLE (or index) it made: forget what we believed of the tables.
       this.#known.clear();
       this.#indexed.clear();
+      this.#merged.clear();
       throw error;
     } finally {
       this.#pending.delete(prepared);
@@ -324,14 +331,23 @@ export class SqlLoadWriter implements LoadWriter {
       this.#driver.tempTableAs,
     );
     await tx.execute(this.#driver.dropTemp('_rl_stage'));
+    if (merge) this.#merged.set(refSql(ref), (this.#merged.get(refSql(ref)) ?? 0) + written);
     return written;
   }
 
+  /**
+   * Makes sure a merged table has its key index, and again whenever this load has doubled what it wrote into
+   * the table: the statistics the index comes with go stale as the table grows (a new one was analyzed
+   * empty), and a planner that believes the table small reads all of it for every batch.
+   */
   async #indexKey(tx: SqlClient, ref: TableRef, key: readonly string[]): Promise<void> {
+    if (!this.#driver.keyIndex) return;
     const table = refSql(ref);
-    if (!this.#driver.keyIndex || this.#indexed.has(table)) return;
+    const written = this.#merged.get(table) ?? 0;
+    const checked = this.#indexed.get(table);
+    if (checked !== undefined && written < Math.max(REINDEX_MIN_ROWS, 2 * checked)) return;
     await tx.execute(this.#driver.keyIndex(table, key.map(quoteIdent)));
-    this.#indexed.add(table);
+    this.#indexed.set(table, written);
   }
 
   /** The existing child tables (or their staging tables) whose rows a merge of their parent replaces. */
