@@ -146,6 +146,20 @@ describePg('PostgreSQL destination', () => {
     expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toMatch(/Index Scan using _rl_key_/);
   });
 
+  test('a load that grows a merged table takes its statistics again, so the planner knows its size', async () => {
+    apis.set('/grown', { total: 25_000, perPage: 5_000 });
+    const [outcome] = await runYaml(
+      tmp.dir,
+      pipeline('grown', { write: 'replace', primary_key: ['id'] }, { batch_size: 5_000 }),
+    );
+    expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 25_000 });
+    // Analyzed when its staging table was empty, then at 10k and 20k rows written; 0 without the re-analysis.
+    const [stats] = await db.query<{ n: number }>(
+      `SELECT reltuples AS n FROM pg_class WHERE oid = 'grown.items'::regclass`,
+    );
+    expect(Number(stats?.n)).toBeGreaterThanOrEqual(10_000);
+  });
+
   test('a U+0000 in a value (which PostgreSQL text cannot hold) lands as U+FFFD; the rest of the value stays', async () => {
     apis.set('/nul', { total: 3, perPage: 10, name: (id) => `a\u0000b ${id} \u0000` });
     const [outcome] = await runYaml(tmp.dir, pipeline('nul'));
