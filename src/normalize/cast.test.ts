@@ -47,6 +47,45 @@ describe('casting to declared types', () => {
   });
 });
 
+describe('the fast check of UTC timestamps', () => {
+  // The general rule, which the fast check must agree with wherever it decides.
+  const general = (text: string) =>
+    /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i.test(text) &&
+    !Number.isNaN(Date.parse(text.replace(' ', 'T')));
+  const accepts = (text: string) => {
+    try {
+      return casterFor('timestamp')(text) === text;
+    } catch {
+      return false;
+    }
+  };
+
+  test('every one-character change of a timestamp is judged as the general rule judges it', () => {
+    const bases = ['2024-03-01T10:00:00Z', '2024-12-31T23:59:59.123Z', '1999-02-28T00:00:00.123456789Z'];
+    let checked = 0;
+    for (const base of bases) {
+      for (let i = 0; i < base.length; i++) {
+        for (const c of '0123456789-:.TZz x+') {
+          const text = base.slice(0, i) + c + base.slice(i + 1);
+          if (text.endsWith('Z')) expect([text, accepts(text)]).toEqual([text, general(text)]);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  test.each([
+    '2024-13-01T00:00:00Z',
+    '2024-00-10T00:00:00Z',
+    '2024-01-32T00:00:00Z',
+    '2024-01-01T23:60:00Z',
+    '2024-01-01T23:59:60Z',
+    '2024-01-01T00:00:00.Z',
+    '2024-01-01T00:00:00.1234567890Z',
+  ])('%s is not taken as is', (text) => expect(accepts(text)).toBe(false));
+});
+
 describe('inference', () => {
   test.each<[unknown, ColumnType | undefined]>([
     [true, 'boolean'],

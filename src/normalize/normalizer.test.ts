@@ -322,6 +322,17 @@ describe('unique keys: whether a merge may skip deduplicating the batch', () => 
     expect(take({}, [{ id: 1 }, { id: 2 }, { id: 1 }])).toBe(false);
   });
 
+  test('keys in any order are judged exactly, not only growing ones', () => {
+    expect(take({}, [{ id: 5 }, { id: 9 }, { id: 2 }, { id: 7 }])).toBe(true);
+    expect(take({}, [{ id: 5 }, { id: 9 }, { id: 2 }, { id: 9 }])).toBe(false);
+    expect(take({}, [{ id: 5 }, { id: 9 }, { id: 5 }])).toBe(false);
+    expect(take({}, [{ id: 'b' }, { id: 'c' }, { id: 'a' }])).toBe(true);
+    expect(take({}, [{ id: 'a' }, { id: 'b' }, { id: 'b' }])).toBe(false);
+    // 1 and "1" are one key in the database's text comparison.
+    expect(take({ schema: { id: 'string' } }, [{ id: 1 }, { id: '1' }])).toBe(false);
+    expect(take({}, [{ id: 1, x: 1 }, { id: 1 }])).toBe(false);
+  });
+
   test('keys whose text is not canonical are never claimed unique (1.5 and 1.50 are one decimal)', () => {
     expect(take({ schema: { id: 'decimal(4,2)' } }, [{ id: '1.5' }, { id: '1.50' }])).toBe(false);
     expect(take({ schema: { id: 'timestamp' } }, [{ id: '2024-01-01T00:00:00Z' }])).toBe(false);

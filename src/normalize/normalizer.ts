@@ -90,6 +90,8 @@ export class Normalizer {
   /** Root keys of the batch so far (with a primary key), and whether one came twice. */
   readonly #seen = new Map<string, number>();
   #duplicates = false;
+  /** The last root key of the batch while every key so far was greater than the one before. */
+  #lastKey: number | string | undefined;
   readonly #starts: number[][];
   #dropped = false;
   #context: PageContext = { page: 0, runId: '' };
@@ -242,11 +244,16 @@ export class Normalizer {
         }
         root.finish(record, row);
         this.#stampRow(root, row);
-        const key = this.#rootKey(row, i);
-        if (this.#rootLinks.length > 0) this.#children(this.#rootLinks, record, row, key, row);
-        root.rows.push(row);
-        if (this.#dedupe) this.#dropEarlier(key);
-        else if (this.#pkIndex.length > 0) this.#noteKey(key);
+        this.#checkKey(row);
+        if (this.#rootLinks.length > 0 || this.#dedupe) {
+          const key = this.#rootKey(row, i);
+          if (this.#rootLinks.length > 0) this.#children(this.#rootLinks, record, row, key, row);
+          root.rows.push(row);
+          if (this.#dedupe) this.#dropEarlier(key);
+        } else {
+          root.rows.push(row);
+          if (this.#pkIndex.length > 0) this.#noteKey(row);
+        }
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
         this.#reject(error, record, i);
@@ -254,15 +261,9 @@ export class Normalizer {
     }
   }
 
-  /** The root row's key as text: the parent part of its children's row keys. */
-  #rootKey(row: Row, record: number): string {
+  /** Rejects a root row whose primary key is missing or null. */
+  #checkKey(row: Row): void {
     const pk = this.#pkIndex;
-    if (pk.length === 0) {
-      if (this.#rootRowKey < 0) return '';
-      const key = `${this.#context.runId}/${this.#context.page}/${record}`;
-      row[this.#rootRowKey] = key;
-      return key;
-    }
     for (let k = 0; k < pk.length; k++) {
       if (pk[k]! < 0) pk[k] = this.#root.indexOf(this.#root.primaryKey[k]!) ?? -1;
       const value = pk[k]! < 0 ? undefined : row[pk[k]!];
@@ -275,6 +276,17 @@ export class Normalizer {
           `primary key column "${column}" is missing or null`,
         );
       }
+    }
+  }
+
+  /** The root row's key as text: the parent part of its children's row keys, and what deduplication compares. */
+  #rootKey(row: Row, record: number): string {
+    const pk = this.#pkIndex;
+    if (pk.length === 0) {
+      if (this.#rootRowKey < 0) return '';
+      const key = `${this.#context.runId}/${this.#context.page}/${record}`;
+      row[this.#rootRowKey] = key;
+      return key;
     }
     if (pk.length === 1) return String(row[pk[0]!]);
     return JSON.stringify(pk.map((index) => row[index]));
@@ -359,10 +371,29 @@ export class Normalizer {
     this.#dropped = true;
   }
 
-  /** Without child rows to drop, a repeated key is only noted: the destination keeps the last row of each. */
-  #noteKey(key: string): void {
+  /**
+   * Without child rows to drop, a repeated key is only noted: the destination keeps the last row of each. Keys
+   * that keep growing (an API sorted by its key, the usual case) are distinct without being remembered; the
+   * first one that does not grow has every key of the batch so far remembered, and the batch goes on from there.
+   */
+  #noteKey(row: Row): void {
+    if (this.#duplicates) return;
+    const pk = this.#pkIndex;
+    if (pk.length === 1 && this.#seen.size === 0) {
+      const value = row[pk[0]!];
+      const last = this.#lastKey;
+      if (
+        (typeof value === 'number' || typeof value === 'string') &&
+        (last === undefined || (typeof last === typeof value && value > last))
+      ) {
+        this.#lastKey = value;
+        return;
+      }
+      const rows = this.#root.rows;
+      for (let r = 0; r < rows.length - 1; r++) this.#seen.set(this.#rootKey(rows[r]!, r), 0);
+    }
     const seen = this.#seen.size;
-    this.#seen.set(key, 0);
+    this.#seen.set(this.#rootKey(row, 0), 0);
     if (this.#seen.size === seen) this.#duplicates = true;
   }
 
@@ -389,6 +420,7 @@ export class Normalizer {
     this.#dropped = false;
     this.#duplicates = false;
     this.#seen.clear();
+    this.#lastKey = undefined;
     for (const starts of this.#starts) starts.length = 0;
     const sets: RowSet[] = this.#builders.map((builder) => ({
       table: builder.schema(),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
+import type { Workspace } from '../../src/pipeline/runner.js';
 import { customer, event, order } from '../../src/sample-api/datasets.js';
 import { type SampleApi, startSampleApi } from '../../src/sample-api/server.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
@@ -267,8 +268,15 @@ describe('write dispositions', () => {
 });
 
 describe('the DuckDB file', () => {
-  test('keeps row groups small (so a bronze table never piles its pages into one) and its catalog name', async () => {
-    const records = Array.from({ length: 5_000 }, (_, i) => ({ id: i + 1, v: `value ${i + 1}` }));
+  /** Loads 5,000 records with a distinct string each into a fresh file, then hands it over checkpointed. */
+  async function load(
+    destination: Record<string, unknown>,
+    inspect: (ws: Workspace, catalog: string) => Promise<void>,
+  ) {
+    const records = Array.from({ length: 5_000 }, (_, i) => ({
+      id: i + 1,
+      v: `customer.${i + 1}@example.com`,
+    }));
     const page = pagesOf(records, 1_000);
     const server = await scriptedServer((req) => ({ body: page(Number(req.query.get('page'))) }));
     try {
@@ -282,24 +290,42 @@ describe('the DuckDB file', () => {
         },
       ]);
       p.yaml.source = { base_url: server.url } as never;
+      p.yaml.destination = { ...p.yaml.destination, ...destination };
       const [outcome] = await runYaml(tmp.dir, p.yaml);
       expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 5_000 });
       const catalog = p.db.replace(/^.*\//, '').replace(/\.duckdb$/, '');
-      await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      await withWorkspace(p.yaml.destination as never, tmp.dir, async (ws) => {
         await rows(ws, 'CHECKPOINT');
-        const [groups] = await rows(
-          ws,
-          `SELECT count(DISTINCT row_group_id) AS n, max(count) AS rows FROM pragma_storage_info('main.wide')`,
-        );
-        // DuckDB's default would keep 5,000 rows in one row group of up to 122,880.
-        expect(Number(groups?.n)).toBeGreaterThanOrEqual(3);
-        expect(Number(groups?.rows)).toBeLessThanOrEqual(2_048);
-        const [count] = await rows(ws, `SELECT count(*) AS n FROM "${catalog}".main.wide`);
-        expect(Number(count?.n)).toBe(5_000);
+        await inspect(ws, catalog);
       });
     } finally {
       await server.close();
     }
+  }
+
+  test('keeps row groups small (so a bronze table never piles its pages into one) and its catalog name', async () => {
+    await load({}, async (ws, catalog) => {
+      const [groups] = await rows(
+        ws,
+        `SELECT count(DISTINCT row_group_id) AS n, max(count) AS rows FROM pragma_storage_info('main.wide')`,
+      );
+      // DuckDB's default would keep 5,000 rows in one row group of up to 122,880.
+      expect(Number(groups?.n)).toBeGreaterThanOrEqual(3);
+      expect(Number(groups?.rows)).toBeLessThanOrEqual(2_048);
+      const [count] = await rows(ws, `SELECT count(*) AS n FROM "${catalog}".main.wide`);
+      expect(Number(count?.n)).toBe(5_000);
+    });
+  });
+
+  test('compression: fast (the default) leaves FSST out; small lets DuckDB use it', async () => {
+    const methods = (ws: Workspace) =>
+      rows(ws, `SELECT DISTINCT compression FROM pragma_storage_info('main.wide') WHERE column_name = 'v'`);
+    await load({}, async (ws) => {
+      expect((await methods(ws)).map((r) => r.compression)).not.toContain('FSST');
+    });
+    await load({ compression: 'small' }, async (ws) => {
+      expect((await methods(ws)).map((r) => r.compression)).toContain('FSST');
+    });
   });
 });
 

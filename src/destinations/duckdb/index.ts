@@ -104,6 +104,7 @@ export class DuckDbDestination implements Destination {
 async function configure(sql: SqlClient, config: Config): Promise<void> {
   if (config.memory_limit) await sql.execute(`SET memory_limit = ${quoteLiteral(config.memory_limit)}`);
   await sql.execute(`SET checkpoint_threshold = '512MB'`);
+  await sql.execute(`SET disabled_compression_methods = '${config.compression === 'fast' ? 'fsst' : ''}'`);
 }
 
 async function connect(handle: DuckDbHandle): Promise<DuckDBConnection> {
