@@ -3,10 +3,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DestinationConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type SqlClient } from '../sql/client.js';
-import { CSV_QUOTE } from '../sql/csv.js';
+import { CSV_QUOTE, type CsvFile } from '../sql/csv.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
+import { refSql } from '../sql/tables.js';
 import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
 import { type DuckDbHandle, openDuckDb } from './instance.js';
 import { DuckDbSqlClient } from './sql-client.js';
@@ -14,16 +15,28 @@ import { duckdbTypes } from './types.js';
 
 type Config = Extract<DestinationConfig, { type: 'duckdb' }>;
 
+/** A scan of one of restlake's CSV files, its columns named and typed as given. */
+function readCsv(file: CsvFile, columns: readonly (readonly [name: string, type: string])[]): string {
+  const q = quoteLiteral(CSV_QUOTE);
+  const types = columns.map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`);
+  return `read_csv(${quoteLiteral(file.path)}, header = false, auto_detect = false, quote = ${q}, escape = ${q},
+    allow_quoted_nulls = false, columns = {${types.join(', ')}})`;
+}
+
 const driver: SqlDriver = {
   types: duckdbTypes,
   async stage(tx, name, columns, file) {
     // DuckDB parses a CSV file in native code, many times faster than one appender call per value.
-    const q = quoteLiteral(CSV_QUOTE);
-    const types = [`'_rl_seq': 'INTEGER'`, ...columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`)];
+    const scan = readCsv(file, [['_rl_seq', 'INTEGER'], ...columns.map((c) => [c.name, 'VARCHAR'] as const)]);
+    await tx.execute(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM ${scan}`);
+  },
+  async append(tx, table, columns, file) {
+    const scan = readCsv(
+      file,
+      columns.map((c) => [c.name, duckdbTypes.toSql(c.type)] as const),
+    );
     await tx.execute(
-      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS SELECT * FROM read_csv(${quoteLiteral(file.path)},
-         header = false, auto_detect = false, quote = ${q}, escape = ${q}, allow_quoted_nulls = false,
-         columns = {${types.join(', ')}})`,
+      `INSERT INTO ${refSql(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) SELECT * FROM ${scan}`,
     );
   },
   tempTableAs: (name, select) => `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS ${select}`,

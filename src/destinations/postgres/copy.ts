@@ -33,8 +33,8 @@ async function* withoutNul(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer
 
 /**
  * Creates the temporary staging table (`_rl_seq` + one text column per column) in the open transaction and
- * fills it from the batch's CSV file with `COPY ... FROM STDIN`, the bulk path (~2x a multi-row INSERT). The stream's
- * backpressure keeps one chunk in memory at a time. Dropped at commit at the latest.
+ * fills it from the batch's CSV file with `COPY ... FROM STDIN`, the bulk path (~2x a multi-row INSERT).
+ * Dropped at commit at the latest.
  */
 export async function copyStage(
   tx: PgTransaction,
@@ -46,7 +46,22 @@ export async function copyStage(
   await tx.execute(
     `CREATE TEMP TABLE ${table} (_rl_seq INTEGER, ${columns.map((c) => `${quoteIdent(c.name)} TEXT`).join(', ')}) ON COMMIT DROP`,
   );
-  const sql = `COPY ${table} FROM STDIN (FORMAT csv, QUOTE E'\\x01', ESCAPE E'\\x01')`;
+  await copyFile(tx, table, file);
+}
+
+/** Appends a file's rows (no `_rl_seq`) straight to a table; COPY converts each text to its column's type. */
+export async function copyAppend(
+  tx: PgTransaction,
+  table: string,
+  columns: readonly Column[],
+  file: CsvFile,
+): Promise<void> {
+  await copyFile(tx, `${table} (${columns.map((c) => quoteIdent(c.name)).join(', ')})`, file);
+}
+
+/** `COPY target FROM STDIN` fed from the file; the stream's backpressure keeps one chunk in memory at a time. */
+async function copyFile(tx: PgTransaction, target: string, file: CsvFile): Promise<void> {
+  const sql = `COPY ${target} FROM STDIN (FORMAT csv, QUOTE E'\\x01', ESCAPE E'\\x01')`;
   try {
     await pipeline(
       Readable.from(withoutNul(createReadStream(file.path, { highWaterMark: 1 << 20 }))),

@@ -4,9 +4,10 @@ import { quoteLiteral, type SqlClient } from '../sql/client.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
+import { refSql } from '../sql/tables.js';
 import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
 import { acquirePool, databaseName, type PoolHandle } from './connection.js';
-import { copyStage } from './copy.js';
+import { copyAppend, copyStage } from './copy.js';
 import { PgSqlClient, type PgTransaction } from './sql-client.js';
 import { postgresTypes } from './types.js';
 
@@ -15,6 +16,7 @@ type Config = Extract<DestinationConfig, { type: 'postgres' }>;
 const driver: SqlDriver = {
   types: postgresTypes,
   stage: (tx, name, columns, file) => copyStage(tx as PgTransaction, name, columns, file),
+  append: (tx, table, columns, file) => copyAppend(tx as PgTransaction, refSql(table), columns, file),
   // ON COMMIT DROP: a staging table never outlives its transaction on a pooled connection.
   tempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
   dropTemp: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,

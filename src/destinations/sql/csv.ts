@@ -44,8 +44,15 @@ function cell(value: CellValue): string {
   return String(value);
 }
 
-/** Writes `rows` (`width` columns; a shorter row has trailing nulls) to a temporary CSV file. */
-export async function writeCsvFile(rows: readonly (readonly CellValue[])[], width: number): Promise<CsvFile> {
+/**
+ * Writes `rows` (`width` columns; a shorter row has trailing nulls) to a temporary CSV file, each row led by its
+ * position unless `sequence` is false (rows appended as they are, which need no deduplication).
+ */
+export async function writeCsvFile(
+  rows: readonly (readonly CellValue[])[],
+  width: number,
+  { sequence = true }: { sequence?: boolean } = {},
+): Promise<CsvFile> {
   const path = join(tmpdir(), `restlake-${process.pid}-${randomUUID()}.csv`);
   const nonNull = new Array<number>(width).fill(0);
   const file = await open(path, 'w');
@@ -53,12 +60,12 @@ export async function writeCsvFile(rows: readonly (readonly CellValue[])[], widt
     let chunk = '';
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      chunk += i;
+      if (sequence) chunk += `${i},`;
       for (let j = 0; j < width; j++) {
         const value = row[j];
-        if (value === null || value === undefined) chunk += ',';
-        else {
-          chunk += `,${cell(value)}`;
+        if (j > 0) chunk += ',';
+        if (value !== null && value !== undefined) {
+          chunk += cell(value);
           nonNull[j]!++;
         }
       }

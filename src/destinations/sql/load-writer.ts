@@ -17,6 +17,11 @@ export interface SqlDriver {
   types: SqlTypeMap;
   /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding the file's rows, in the open transaction. */
   stage(tx: SqlClient, name: string, columns: readonly Column[], file: CsvFile): Promise<void>;
+  /**
+   * Appends a file's rows (written without `_rl_seq`) to `table`, whose columns are `columns`, in one bulk
+   * load: the database converts each text to its column's type on the way in, with no staging table between.
+   */
+  append(tx: SqlClient, table: TableRef, columns: readonly Column[], file: CsvFile): Promise<void>;
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
   dropTemp(name: string): string;
@@ -183,15 +188,15 @@ export class SqlLoadWriter implements LoadWriter {
 
   async prepare(batch: Batch): Promise<PreparedBatch> {
     const files: CsvFile[] = [];
-    const encode = async (rows: readonly (readonly CellValue[])[], width: number) => {
-      const file = await writeCsvFile(rows, width);
+    const encode = async (rows: readonly (readonly CellValue[])[], width: number, sequence = true) => {
+      const file = await writeCsvFile(rows, width, { sequence });
       files.push(file);
       return file;
     };
     try {
       const bronze =
         this.#target.bronzeTable && batch.pages.length > 0
-          ? await encode(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length)
+          ? await encode(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length, false)
           : undefined;
       const tables: PreparedRows[] = [];
       for (const rowSet of batch.rowSets) {
@@ -249,16 +254,7 @@ export class SqlLoadWriter implements LoadWriter {
   async #writeBronze(tx: SqlClient, file: CsvFile): Promise<void> {
     const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable! };
     await this.#ensure(tx, bronze, BRONZE_COLUMNS);
-    await this.#driver.stage(tx, '_rl_stage', BRONZE_COLUMNS, file);
-    await writeStaged(
-      tx,
-      this.#driver.types,
-      { staging: '_rl_stage', columns: BRONZE_COLUMNS, primaryKey: [], metadata: [] },
-      bronze,
-      'append',
-      this.#driver.tempTableAs,
-    );
-    await tx.execute(this.#driver.dropTemp('_rl_stage'));
+    await this.#driver.append(tx, bronze, BRONZE_COLUMNS, file);
   }
 
   /**
