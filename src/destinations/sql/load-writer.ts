@@ -26,11 +26,13 @@ export interface SqlDriver {
   tempTableAs(name: string, select: string): string;
   dropTemp(name: string): string;
   /**
-   * A statement giving a merged table an index on its key and fresh statistics, where the database needs them
-   * to find a batch's keys without reading the whole table (PostgreSQL; DuckDB's hash join scans its columns
-   * fast enough).
+   * A statement giving a merged table an index on its key, and fresh statistics if the table outgrew them,
+   * where the database needs them to find a batch's keys without reading the whole table (PostgreSQL; DuckDB's
+   * hash join scans its columns fast enough).
    */
   keyIndex?(table: string, columns: readonly string[]): string;
+  /** A statement run when a bronze table is created, making its column of raw pages cheaper to write. */
+  rawPages?(table: string, column: string): string;
 }
 
 export interface SqlLoadWriterOptions {
@@ -253,7 +255,9 @@ export class SqlLoadWriter implements LoadWriter {
 
   async #writeBronze(tx: SqlClient, file: CsvFile): Promise<void> {
     const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable! };
-    await this.#ensure(tx, bronze, BRONZE_COLUMNS);
+    const { changes } = await this.#ensure(tx, bronze, BRONZE_COLUMNS);
+    if (this.#driver.rawPages && changes.some((c) => c.kind === 'create'))
+      await tx.execute(this.#driver.rawPages(refSql(bronze), 'body'));
     await this.#driver.append(tx, bronze, BRONZE_COLUMNS, file);
   }
 
@@ -333,8 +337,9 @@ export class SqlLoadWriter implements LoadWriter {
 
   /**
    * Makes sure a merged table has its key index, and again whenever this load has doubled what it wrote into
-   * the table: the statistics the index comes with go stale as the table grows (a new one was analyzed
-   * empty), and a planner that believes the table small reads all of it for every batch.
+   * the table: the statistics go stale as a new table grows (it was analyzed empty), and a planner that
+   * believes the table small reads all of it for every batch. The driver takes statistics again only where
+   * the table outgrew them, not for a merge into a table that was already large.
    */
   async #indexKey(tx: SqlClient, ref: TableRef, key: readonly string[]): Promise<void> {
     if (!this.#driver.keyIndex) return;
