@@ -19,7 +19,7 @@ const driver: SqlDriver = {
   append: (tx, table, columns, file) => copyAppend(tx as PgTransaction, refSql(table), columns, file),
   // ON COMMIT DROP: a staging table never outlives its transaction on a pooled connection.
   tempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
-  dropTemp: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,
+  unstage: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,
   // Without it, every merged batch's DELETE reads the whole table. Named after the table's oid, which stays
   // when a replace load's staging table is renamed into place, so the name never collides and is found again.
   // ANALYZE when the table has more than doubled since its statistics were taken (a new table, a replace's

@@ -15,7 +15,10 @@ import { writeStaged } from './write.js';
  */
 export interface SqlDriver {
   types: SqlTypeMap;
-  /** Creates `name` as a temporary table (`_rl_seq` + text columns) holding the file's rows, in the open transaction. */
+  /**
+   * Makes the file's rows readable as `name` (`_rl_seq` + `columns`) in the open transaction, as text or
+   * already in the columns' types (the statements reading it cast them either way).
+   */
   stage(tx: SqlClient, name: string, columns: readonly Column[], file: CsvFile): Promise<void>;
   /**
    * Appends a file's rows (written without `_rl_seq`) to `table`, whose columns are `columns`, in one bulk
@@ -24,7 +27,8 @@ export interface SqlDriver {
   append(tx: SqlClient, table: TableRef, columns: readonly Column[], file: CsvFile): Promise<void>;
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
-  dropTemp(name: string): string;
+  /** A statement removing what `stage` made. */
+  unstage(name: string): string;
   /**
    * A statement giving a merged table an index on its key, and fresh statistics if the table outgrew them,
    * where the database needs them to find a batch's keys without reading the whole table (PostgreSQL; DuckDB's
@@ -307,10 +311,11 @@ export class SqlLoadWriter implements LoadWriter {
     const { columns: actual, changes } = await this.#ensure(tx, ref, [...keep, ...wanted]);
     this.#sources.set(table.name, [...plan.columns]);
     if (!staged) await recordSchemaChanges(tx, this.#target.origin, changes, plan.columns, new Date());
-    await this.#driver.stage(tx, '_rl_stage', table.columns, rows.file);
     // Staged text is cast to the column's type in the table, which may be wider than this batch's.
     const types = new Map(actual.map((c) => [c.name, c.type]));
-    const columns = plan.columns.map((c) => ({ ...c, type: types.get(c.name) ?? c.type }));
+    const typed = (c: Column) => ({ ...c, type: types.get(c.name) ?? c.type });
+    await this.#driver.stage(tx, '_rl_stage', table.columns.map(typed), rows.file);
+    const columns = plan.columns.map(typed);
     const root = !table.appendOnly && table.rootKey === undefined;
     const merge = root && table.primaryKey.length > 0 && this.#target.disposition !== 'append';
     const children = merge ? await this.#childrenOf(tx, batch, staged) : [];
@@ -330,7 +335,7 @@ export class SqlLoadWriter implements LoadWriter {
       merge ? 'merge' : 'append',
       this.#driver.tempTableAs,
     );
-    await tx.execute(this.#driver.dropTemp('_rl_stage'));
+    await tx.execute(this.#driver.unstage('_rl_stage'));
     if (merge) this.#merged.set(refSql(ref), (this.#merged.get(refSql(ref)) ?? 0) + written);
     return written;
   }

@@ -5,15 +5,16 @@ import { quoteIdent, type SqlClient, type SqlTypeMap, type SqlValue } from './cl
 import { refSql, type TableRef } from './tables.js';
 
 /**
- * Set-based writes from a staging table into a target, shared by the SQL destinations. A batch's rows are
- * first bulk-loaded (DuckDB appender, PostgreSQL COPY) as text into a staging table with a sequence column
- * `_rl_seq`; the database then casts, deduplicates and writes them in a few statements. Casting in SQL keeps
- * per-value work out of JavaScript and gives both databases one code path.
+ * Set-based writes from a staging relation into a target, shared by the SQL destinations. A batch's rows are
+ * staged from a CSV file with a sequence column `_rl_seq` (a DuckDB view over `read_csv`, typed as it reads;
+ * a PostgreSQL temporary table of text filled by COPY); the database then casts, deduplicates and writes them
+ * in a few statements. Casting in SQL keeps per-value work out of JavaScript and gives both databases one
+ * code path.
  */
 export const SEQ_COLUMN = '_rl_seq';
 
 export interface StagedBatch {
-  /** The staging table: `_rl_seq` plus one text column per entry of `columns`. */
+  /** The staging relation: `_rl_seq` plus one column (text, or already typed) per entry of `columns`. */
   staging: string;
   columns: readonly Column[];
   primaryKey: readonly string[];
