@@ -107,6 +107,33 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
       ]);
     });
 
+    test('merge replaces the whole row: a field the API no longer sends becomes NULL', async () => {
+      const p = pipeline({ name: 'whole', write: 'merge', primary_key: ['id'] });
+      serve([
+        { id: 1, name: 'Ann', city: 'Oslo' },
+        { id: 2, name: 'Bob', city: 'Lima' },
+      ]);
+      await p.run();
+      // Duplicate keys take the deduplicating path; unique ones merge straight from staging: both must agree.
+      for (const second of [
+        [{ id: 1, name: 'Anne' }],
+        [
+          { id: 2, name: 'B' },
+          { id: 2, name: 'Bobby' },
+        ],
+      ]) {
+        serve(second);
+        const [outcome] = await p.run();
+        expect(outcome).toMatchObject({ status: 'SUCCESS', targetRows: 1, totalRows: 2 });
+      }
+      expect(await p.read(`SELECT id, name, city FROM ${p.table('whole')} ORDER BY id`)).toEqual([
+        { id: 1, name: 'Anne', city: null },
+        { id: 2, name: 'Bobby', city: null },
+      ]);
+      const runs = await p.read(`SELECT count(DISTINCT _restlake_run_id) AS n FROM ${p.table('whole')}`);
+      expect(Number(runs[0]?.n)).toBe(2);
+    });
+
     test('merge on a composite key', async () => {
       const p = pipeline({ name: 'prices', write: 'merge', primary_key: ['sku', 'region'] });
       serve([
