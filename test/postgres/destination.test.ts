@@ -100,6 +100,11 @@ describePg('PostgreSQL destination', () => {
       `SELECT count(*) AS pages, sum(json_array_length(body::json)) AS records FROM bronze.bulk__items`,
     );
     expect(bronze).toEqual({ pages: '41', records: '200000' });
+    // Raw pages are compressed with lz4 (this server has it), cheaper to write than the default pglz.
+    const [body] = await db.query(
+      `SELECT attcompression AS method FROM pg_attribute WHERE attrelid = 'bronze.bulk__items'::regclass AND attname = 'body'`,
+    );
+    expect(body).toEqual({ method: 'l' });
   });
 
   test('SELECT ConfigId, LoadType, LoadStatus FROM metadata.api_control_table works as users write it', async () => {
