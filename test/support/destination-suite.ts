@@ -149,6 +149,37 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
       ]);
     });
 
+    test('merge finds keys with any characters, and keys of a column widened from integer to string', async () => {
+      const tricky = ['quote " and \\ backslash', "it's [a], {b}", 'ünï 🚀\ttab\nline', ''];
+      const p = pipeline({ name: 'keyed', write: 'merge', primary_key: ['k'] });
+      serve([...tricky.map((k) => ({ k, v: 1 })), { k: 'plain', v: 1 }]);
+      await p.run();
+      serve(tricky.map((k) => ({ k, v: 2 })));
+      await p.run();
+      // Sorted here: collations order these strings differently.
+      const keyed = await p.read(`SELECT k, v FROM ${p.table('keyed')}`);
+      expect(keyed.sort((a, b) => String(a.k).localeCompare(String(b.k)))).toEqual(
+        [...tricky, 'plain'].sort((a, b) => a.localeCompare(b)).map((k) => ({ k, v: k === 'plain' ? 1 : 2 })),
+      );
+
+      const q = pipeline({ name: 'widened', write: 'merge', primary_key: ['id'] });
+      serve([{ id: 7, v: 1 }]);
+      await q.run();
+      serve([{ id: 'X-7', v: 1 }]);
+      await q.run();
+      serve([
+        { id: 7, v: 2 },
+        { id: 'X-7', v: 2 },
+      ]);
+      await q.run();
+      expect(
+        await q.read(`SELECT CAST(id AS VARCHAR) AS id, v FROM ${q.table('widened')} ORDER BY id`),
+      ).toEqual([
+        { id: '7', v: 2 },
+        { id: 'X-7', v: 2 },
+      ]);
+    });
+
     test('duplicate keys in one batch: the last record wins', async () => {
       const p = pipeline({ name: 'dupes', write: 'merge', primary_key: ['id'] });
       serve([

@@ -44,6 +44,7 @@ const driver: SqlDriver = {
       `INSERT INTO ${refSql(table)} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) SELECT * FROM ${scan}`,
     );
   },
+  jsonElements: (param, type) => `unnest(CAST(CAST(${param} AS JSON) AS ${type}[]))`,
   tempTableAs: (name, select) => `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS ${select}`,
   unstage: (name) => `DROP VIEW IF EXISTS temp.main.${quoteIdent(name)}`,
 };

@@ -17,6 +17,7 @@ const driver: SqlDriver = {
   types: postgresTypes,
   stage: (tx, name, columns, file) => copyStage(tx as PgTransaction, name, columns, file),
   append: (tx, table, columns, file) => copyAppend(tx as PgTransaction, refSql(table), columns, file),
+  jsonElements: (param, type) => `CAST(json_array_elements_text(CAST(${param} AS JSON)) AS ${type})`,
   // ON COMMIT DROP: a staging table never outlives its transaction on a pooled connection.
   tempTableAs: (name, select) => `CREATE TEMP TABLE ${name} ON COMMIT DROP AS ${select}`,
   unstage: (name) => `DROP TABLE IF EXISTS pg_temp.${name}`,

@@ -8,8 +8,9 @@ import type { CellValue } from '../../normalize/types.js';
 /**
  * Rows as a CSV file, the bulk format both SQL databases ingest fastest (DuckDB's `read_csv`, PostgreSQL's
  * `COPY ... (FORMAT csv)`): one native parse of a large text instead of one driver call per value. Every
- * string is quoted, so an empty string and NULL (nothing) stay distinct in both databases. The first
- * column is the row's position (`_rl_seq`), which keeps "last row wins" deduplication exact.
+ * string is quoted, so an empty string and NULL (nothing) stay distinct in both databases. Rows the database
+ * deduplicates are led by their position (`_rl_seq`), which keeps "last row wins" exact; rows loaded straight
+ * into their table end with the load's metadata values instead, so the file is exactly the table's columns.
  *
  * A file rather than memory: a batch is encoded as soon as it closes, while the previous one commits, and
  * then only its file waits for the commit, not its rows.
@@ -44,17 +45,26 @@ function cell(value: CellValue): string {
   return String(value);
 }
 
+export interface CsvLayout {
+  /** Lead each row with its position (`_rl_seq`), for rows the database deduplicates; default true. */
+  sequence?: boolean;
+  /** Values ending every row (a load's metadata columns), for rows loaded straight into their table. */
+  constants?: readonly string[];
+}
+
 /**
- * Writes `rows` (`width` columns; a shorter row has trailing nulls) to a temporary CSV file, each row led by its
- * position unless `sequence` is false (rows appended as they are, which need no deduplication).
+ * Writes `rows` (`width` columns; a shorter row has trailing nulls) to a temporary CSV file, laid out as
+ * `layout` says.
  */
 export async function writeCsvFile(
   rows: readonly (readonly CellValue[])[],
   width: number,
-  { sequence = true }: { sequence?: boolean } = {},
+  { sequence = true, constants = [] }: CsvLayout = {},
 ): Promise<CsvFile> {
   const path = join(tmpdir(), `restlake-${process.pid}-${randomUUID()}.csv`);
   const nonNull = new Array<number>(width).fill(0);
+  const tail = constants.map(cell).join(',');
+  const end = tail === '' ? '\n' : `${width > 0 ? ',' : ''}${tail}\n`;
   const file = await open(path, 'w');
   try {
     let chunk = '';
@@ -69,7 +79,7 @@ export async function writeCsvFile(
           nonNull[j]!++;
         }
       }
-      chunk += '\n';
+      chunk += end;
       if (chunk.length >= CHUNK_CHARS) {
         await file.write(chunk);
         chunk = '';

@@ -4,10 +4,10 @@ import { failpoint } from '../../core/failpoint.js';
 import type { CellValue, Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
-import { type CsvFile, writeCsvFile } from './csv.js';
+import { type CsvFile, type CsvLayout, writeCsvFile } from './csv.js';
 import { recordSchemaChanges } from './schema-history.js';
 import { diffColumns, readColumns, refSql, type SchemaChange, syncTable, type TableRef } from './tables.js';
-import { writeStaged } from './write.js';
+import { deleteKeys, writeStaged } from './write.js';
 
 /**
  * What a SQL destination supplies to the shared load writer: how to bulk-load text rows into a staging table
@@ -25,6 +25,11 @@ export interface SqlDriver {
    * load: the database converts each text to its column's type on the way in, with no staging table between.
    */
   append(tx: SqlClient, table: TableRef, columns: readonly Column[], file: CsvFile): Promise<void>;
+  /**
+   * An expression giving one row per element of the JSON array in parameter `param` (text), cast to `type`:
+   * how a batch's keys reach a DELETE without staging its rows.
+   */
+  jsonElements(param: string, type: string): string;
   /** A statement creating a temporary table `name` from a SELECT. */
   tempTableAs(name: string, select: string): string;
   /** A statement removing what `stage` made. */
@@ -99,6 +104,13 @@ export function replaceStagingName(table: string): string {
 interface PreparedRows {
   table: TableSchema;
   file: CsvFile;
+  /**
+   * The file holds exactly the columns written (the table's, then the metadata columns), in rows that need no
+   * deduplication: it is loaded straight into the table. Otherwise it is staged and written by SQL.
+   */
+  direct: boolean;
+  /** A direct merge's keys: per primary-key column, the batch's values as a JSON array. */
+  keys?: string[];
   uniqueKeys: boolean;
 }
 
@@ -194,21 +206,36 @@ export class SqlLoadWriter implements LoadWriter {
 
   async prepare(batch: Batch): Promise<PreparedBatch> {
     const files: CsvFile[] = [];
-    const encode = async (rows: readonly (readonly CellValue[])[], width: number, sequence = true) => {
-      const file = await writeCsvFile(rows, width, { sequence });
+    const encode = async (rows: readonly (readonly CellValue[])[], width: number, layout: CsvLayout) => {
+      const file = await writeCsvFile(rows, width, layout);
       files.push(file);
       return file;
     };
     try {
       const bronze =
         this.#target.bronzeTable && batch.pages.length > 0
-          ? await encode(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length, false)
+          ? await encode(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length, { sequence: false })
           : undefined;
       const tables: PreparedRows[] = [];
-      for (const rowSet of batch.rowSets) {
-        if (rowSet.rows.length === 0) continue;
-        const file = await encode(rowSet.rows, rowSet.table.columns.length);
-        tables.push({ table: rowSet.table, file, uniqueKeys: rowSet.uniqueKeys === true });
+      const constants = this.#target.metadata.map((m) => m.value);
+      for (const { table, rows, uniqueKeys = false } of batch.rowSets) {
+        if (rows.length === 0) continue;
+        const merge = this.#merges(table);
+        // Rows go straight into their table (no staging table, no INSERT ... SELECT) unless the database must
+        // deduplicate them, or `discard_columns` may leave some of their columns out.
+        const direct =
+          (!merge || uniqueKeys) &&
+          (this.#target.contract !== 'discard_columns' || table.appendOnly === true);
+        const width = table.columns.length;
+        const file = await encode(rows, width, direct ? { sequence: false, constants } : {});
+        const keys =
+          direct && merge
+            ? table.primaryKey.map((k) => {
+                const index = table.columns.findIndex((c) => c.name === k);
+                return JSON.stringify(rows.map((row) => row[index] ?? null));
+              })
+            : undefined;
+        tables.push({ table, file, direct, ...(keys ? { keys } : {}), uniqueKeys });
       }
       const prepared = new SqlPreparedBatch(batch.checkpoint, bronze, tables);
       this.#pending.add(prepared);
@@ -311,33 +338,57 @@ export class SqlLoadWriter implements LoadWriter {
     const { columns: actual, changes } = await this.#ensure(tx, ref, [...keep, ...wanted]);
     this.#sources.set(table.name, [...plan.columns]);
     if (!staged) await recordSchemaChanges(tx, this.#target.origin, changes, plan.columns, new Date());
-    // Staged text is cast to the column's type in the table, which may be wider than this batch's.
+    // Values are read as the column's type in the table, which may be wider than this batch's.
     const types = new Map(actual.map((c) => [c.name, c.type]));
     const typed = (c: Column) => ({ ...c, type: types.get(c.name) ?? c.type });
-    await this.#driver.stage(tx, '_rl_stage', table.columns.map(typed), rows.file);
-    const columns = plan.columns.map(typed);
-    const root = !table.appendOnly && table.rootKey === undefined;
-    const merge = root && table.primaryKey.length > 0 && this.#target.disposition !== 'append';
+    const merge = this.#merges(table);
     const children = merge ? await this.#childrenOf(tx, batch, staged) : [];
     if (merge) await this.#indexKey(tx, ref, table.primaryKey);
-    const written = await writeStaged(
-      tx,
-      this.#driver.types,
-      {
-        staging: '_rl_stage',
-        columns,
-        primaryKey: root ? table.primaryKey : [],
-        metadata,
-        children,
-        uniqueKeys: rows.uniqueKeys,
-      },
-      ref,
-      merge ? 'merge' : 'append',
-      this.#driver.tempTableAs,
-    );
-    await tx.execute(this.#driver.unstage('_rl_stage'));
+    let written: number;
+    if (rows.direct) {
+      if (rows.keys) {
+        const keys = table.primaryKey.map((k, i) => ({
+          values: rows.keys![i]!,
+          type: this.#driver.types.toSql(types.get(k) ?? 'string'),
+        }));
+        await deleteKeys(tx, this.#driver.jsonElements, keys, [
+          { table: ref, columns: table.primaryKey },
+          ...children.map((c) => ({ table: c.table, columns: c.rootKey })),
+        ]);
+      }
+      await this.#driver.append(tx, ref, [...plan.columns, ...metadata].map(typed), rows.file);
+      written = rows.file.rows;
+    } else {
+      await this.#driver.stage(tx, '_rl_stage', table.columns.map(typed), rows.file);
+      written = await writeStaged(
+        tx,
+        this.#driver.types,
+        {
+          staging: '_rl_stage',
+          columns: plan.columns.map(typed),
+          primaryKey: merge ? table.primaryKey : [],
+          metadata,
+          children,
+          uniqueKeys: rows.uniqueKeys,
+        },
+        ref,
+        merge ? 'merge' : 'append',
+        this.#driver.tempTableAs,
+      );
+      await tx.execute(this.#driver.unstage('_rl_stage'));
+    }
     if (merge) this.#merged.set(refSql(ref), (this.#merged.get(refSql(ref)) ?? 0) + written);
     return written;
+  }
+
+  /** Whether a table's rows replace those with the same key: a resource's own table, unless it appends. */
+  #merges(table: TableSchema): boolean {
+    return (
+      !table.appendOnly &&
+      table.rootKey === undefined &&
+      table.primaryKey.length > 0 &&
+      this.#target.disposition !== 'append'
+    );
   }
 
   /**

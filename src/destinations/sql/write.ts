@@ -5,11 +5,12 @@ import { quoteIdent, type SqlClient, type SqlTypeMap, type SqlValue } from './cl
 import { refSql, type TableRef } from './tables.js';
 
 /**
- * Set-based writes from a staging relation into a target, shared by the SQL destinations. A batch's rows are
- * staged from a CSV file with a sequence column `_rl_seq` (a DuckDB view over `read_csv`, typed as it reads;
- * a PostgreSQL temporary table of text filled by COPY); the database then casts, deduplicates and writes them
- * in a few statements. Casting in SQL keeps per-value work out of JavaScript and gives both databases one
- * code path.
+ * Set-based writes into a target, shared by the SQL destinations. Most batches go straight into their table
+ * (the database's bulk load, after `deleteKeys` for a merge). The rest, rows the database must deduplicate or
+ * whose columns `discard_columns` may cut, are staged from a CSV file with a sequence column `_rl_seq` (a
+ * DuckDB view over `read_csv`, typed as it reads; a PostgreSQL temporary table of text filled by COPY) and
+ * written by `writeStaged` in a few statements: casting in SQL keeps per-value work out of JavaScript and
+ * gives both databases one code path.
  */
 export const SEQ_COLUMN = '_rl_seq';
 
@@ -96,4 +97,25 @@ export async function writeStaged(
   const written = await sql.execute(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${deduped}`);
   await sql.execute(`DROP TABLE ${deduped}`);
   return written;
+}
+
+/**
+ * The first half of a merge whose rows then go straight into their table: deletes the rows of each table whose
+ * key columns hold one of the batch's keys. The keys travel as parameters (per key column, a JSON array of the
+ * values, each read as its SQL type by `elements`), so the batch's rows need no staging table.
+ */
+export async function deleteKeys(
+  sql: SqlClient,
+  elements: (param: string, type: string) => string,
+  keys: readonly { values: string; type: string }[],
+  tables: readonly { table: TableRef; columns: readonly string[] }[],
+): Promise<void> {
+  const select = keys.map((k, i) => elements(`$${i + 1}`, k.type)).join(', ');
+  const params = keys.map((k) => k.values);
+  for (const { table, columns } of tables) {
+    await sql.execute(
+      `DELETE FROM ${refSql(table)} WHERE (${columns.map(quoteIdent).join(', ')}) IN (SELECT ${select})`,
+      params,
+    );
+  }
 }
