@@ -45,8 +45,6 @@ const driver: SqlDriver = {
     );
   },
   jsonElements: (param, type) => `unnest(CAST(CAST(${param} AS JSON) AS ${type}[]))`,
-  // FORCE: waits for other connections' transactions to end rather than failing while they run.
-  settle: 'FORCE CHECKPOINT',
   tempTableAs: (name, select) => `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} AS ${select}`,
   unstage: (name) => `DROP VIEW IF EXISTS temp.main.${quoteIdent(name)}`,
 };

@@ -40,12 +40,6 @@ export interface SqlDriver {
    * hash join scans its columns fast enough).
    */
   keyIndex?(table: string, columns: readonly string[]): string;
-  /**
-   * A statement run once a load's last batch is committed, folding what the load wrote into the database's
-   * main file (DuckDB's checkpoint): the load's duration then counts that work, which would otherwise wait for
-   * the user when the process exits, and the next load starts with an empty write-ahead log.
-   */
-  settle?: string;
   /** A statement run when a bronze table is created, making its column of raw pages cheaper to write. */
   rawPages?(table: string, column: string): string;
 }
@@ -496,7 +490,6 @@ export class SqlLoadWriter implements LoadWriter {
       return this.#count(tx);
     });
     this.#checkpoint = checkpoint;
-    if (this.#driver.settle) await this.#sql.execute(this.#driver.settle);
     return totals;
   }
 
