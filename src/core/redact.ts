@@ -15,8 +15,15 @@ let pattern: RegExp | undefined;
 export function registerSecret(value: string | undefined): void {
   if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
   secrets.add(value);
-  // The URL-encoded and base64 forms leak too: a key in a query string, a password inside basic auth.
-  for (const variant of [encodeURIComponent(value), Buffer.from(value).toString('base64')]) {
+  // The URL-encoded and base64 forms leak too: a key in a query string, a password inside basic auth; and the
+  // forms a JSON text holds it in (quotes and backslashes escaped, and `/` as `\/` for APIs that escape it).
+  const json = JSON.stringify(value).slice(1, -1);
+  for (const variant of [
+    encodeURIComponent(value),
+    Buffer.from(value).toString('base64'),
+    json,
+    json.replaceAll('/', '\\/'),
+  ]) {
     if (variant.length >= MIN_SECRET_LENGTH) secrets.add(variant);
   }
   pattern = undefined;

@@ -1,4 +1,4 @@
-import { redact } from '../core/redact.js';
+import { redact, redactDeep } from '../core/redact.js';
 import type { BronzePage, LoadWriter, PreparedBatch } from '../destinations/types.js';
 import type { LoadPosition } from '../extract/checkpoint.js';
 import type { Page } from '../extract/load-pages.js';
@@ -44,8 +44,15 @@ export async function* batchPages(
   for await (const page of pages) {
     batch ??= { pages: [], records: 0, bytes: 0, position: page.position };
     const window = options.windows?.get(page.window);
-    normalizer.normalize(page.records, { page: page.index, runId: options.runId, window });
-    options.mark?.observe(page.records);
+    // An API may echo a secret (a key, a token) in its records, and a child's records carry its parent's
+    // fields: where the page's text or those fields mention one, the records are masked before they become
+    // rows, as bronze is. One scan of the text keeps the usual page free of the walk.
+    const body = redact(page.text);
+    const carried = page.carried ? JSON.stringify(page.carried) : null;
+    const parentFields = carried === null ? null : redact(carried);
+    const records = body === page.text && parentFields === carried ? page.records : redactDeep(page.records);
+    normalizer.normalize(records, { page: page.index, runId: options.runId, window });
+    options.mark?.observe(records);
     if (options.bronze) {
       batch.pages.push({
         runId: options.runId,
@@ -58,11 +65,11 @@ export async function* batchPages(
         request: redact(JSON.stringify(page.request)),
         status: page.status,
         fetchedAt: page.fetchedAt,
-        body: page.text === '' ? null : redact(page.text),
+        body: body === '' ? null : body,
         bytes: page.bytes,
         windowStart: window?.start ?? null,
         windowEnd: window?.end ?? null,
-        parentFields: page.carried ? redact(JSON.stringify(page.carried)) : null,
+        parentFields,
       });
     }
     batch.records += page.records.length;

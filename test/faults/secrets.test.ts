@@ -9,7 +9,7 @@ import { tempDir, writePipeline } from '../support/workspace.js';
 
 /**
  * No secret leaks. Every auth type runs with recognizable secret values against an API that echoes whatever
- * credentials it receives (in error bodies, and in records that end up quarantined), and that issues tokens at
+ * credentials it receives (in error bodies, in records, and in records that end up quarantined), and that issues tokens at
  * run time (OAuth2, sessions; restlake signs JWTs). First in-process (every log line at trace level, every error
  * as raised), then through the CLI as a user runs it (`run`, `validate`, `check`, `status`, `audit`, `report`).
  * Then every log line, error message, line of CLI output and row of every table in the database (silver,
@@ -81,7 +81,8 @@ beforeAll(async () => {
     // Page 1 is fine (and commits); page 2 of /broken fails with an echo: a FAILED load after a checkpoint.
     if (r.path.startsWith('/broken') && page === 2)
       return { status: 400, body: { error: 'denied', got: echo(r) } };
-    return { body: { items: [{ id: page * 2 - 1 }, { id: page * 2 }] } };
+    // A record that echoes the request: its values (silver columns) carry the credentials.
+    return { body: { items: [{ id: page * 2 - 1, got: echo(r) }, { id: page * 2 }] } };
   });
 });
 afterAll(async () => {
@@ -251,6 +252,7 @@ test('no secret of any auth type in logs, errors, CLI output or any table (reque
     'restlake run',
     'restlake audit',
     'restlake status',
+    'main.data',
     'main.rejects__rejected',
     'bronze.secrets_api_key_query__broken',
     'metadata.api_control_table',
@@ -260,5 +262,6 @@ test('no secret of any auth type in logs, errors, CLI output or any table (reque
   expect(reached.filter((where) => !haystacks[where]?.includes(VISIBLE))).toEqual([]);
   expect(haystacks.errors).toMatch(/\*\*\*/);
   expect(haystacks['main.rejects__rejected']).toMatch(/\*\*\*/);
+  expect(haystacks['main.data']).toMatch(/\*\*\*/);
   expect(haystacks['bronze.secrets_api_key_query__broken']).toMatch(/key=\*\*\*/);
 });
