@@ -9,9 +9,11 @@ import { type Figures, MODES, type Mode, type ModeContext, median } from './mode
 
 /**
  * `npm run bench`: the pipeline against a local API, mode by mode, each the median of several runs, beside
- * the ceiling (the same HTTP client fetching and parsing the same pages, nothing else). Prints a table and
- * writes bench/results/latest.json. `--check` fails the run when a full-pipeline mode falls below
- * `--floor` (a ratio of the ceiling measured in the same run, never an absolute time).
+ * the ceiling (the same HTTP client fetching and parsing the same pages, nothing else). A pipeline mode's
+ * records/s is over the `restlake run` process's wall time, start to exit, as a user waits for it; its load's
+ * own rate (over RunDuration) is reported beside it. Prints a table and writes bench/results/latest.json.
+ * `--check` fails the run when a full-pipeline mode's load falls below `--floor` (a ratio of the ceiling
+ * measured in the same run, never an absolute time).
  */
 
 const HELP = `usage: npm run bench -- [options]
@@ -19,7 +21,8 @@ const HELP = `usage: npm run bench -- [options]
   --records N    records served (default 1000000; 1,000 per page, ~480 bytes each)
   --runs N       runs per mode; the median is reported (default 3)
   --only MODES   comma-separated modes (default: all): ${MODES.map((m) => m.name).join(', ')}
-  --check        exit 1 when a full-pipeline mode is below --floor x the ceiling
+  --check        exit 1 when a full-pipeline mode's load (records per second of its
+                 RunDuration) is below --floor x the ceiling
   --floor R      the ratio --check enforces (default 0.25)
   --help`;
 
@@ -55,12 +58,13 @@ const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin/restlake.js');
 const work = mkdtempSync(join(tmpdir(), 'restlake-bench-'));
 
-/** Runs a command, returning its stdout and the peak RSS it reported. */
+/** Runs a command, returning its stdout, the peak RSS it reported and its wall time, start to exit. */
 function run(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ stdout: string; peakRssMb: number }> {
+): Promise<{ stdout: string; peakRssMb: number; seconds: number }> {
   const rssFile = join(work, `rss-${Date.now()}-${Math.random()}`);
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: work,
@@ -81,7 +85,7 @@ function run(
       try {
         peakRssMb = Number(readFileSync(rssFile, 'utf8'));
       } catch {}
-      resolve({ stdout, peakRssMb });
+      resolve({ stdout, peakRssMb, seconds: (performance.now() - started) / 1000 });
     });
   });
 }
@@ -143,8 +147,11 @@ if (ceiling) {
     const figures = results[mode.name];
     if (!figures) continue;
     figures.ratio = figures.recordsPerSecond / ceiling;
-    if (figures.ratio < floor)
-      failures.push(`${mode.name}: ${(figures.ratio * 100).toFixed(0)}% of the ceiling`);
+    // The guard compares the load itself: the process's start and exit are a fixed second or so that
+    // would swamp a quick run's figure, and they are not what a regression in the pipeline changes.
+    const guarded = (figures.loadRecordsPerSecond ?? figures.recordsPerSecond) / ceiling;
+    if (guarded < floor)
+      failures.push(`${mode.name}: ${(guarded * 100).toFixed(0)}% of the ceiling in RunDuration`);
   }
 }
 
@@ -167,6 +174,9 @@ if (values.check && failures.length > 0) {
 function describe(f: Figures): string {
   const parts = [
     `${Math.round(f.recordsPerSecond).toLocaleString('en-US')} records/s`,
+    ...(f.loadRecordsPerSecond === undefined
+      ? []
+      : [`${Math.round(f.loadRecordsPerSecond).toLocaleString('en-US')} in RunDuration`]),
     `${f.mbPerSecond.toFixed(1)} MB/s`,
     `peak RSS ${Math.round(f.peakRssMb)} MB`,
   ];
@@ -176,10 +186,11 @@ function describe(f: Figures): string {
 }
 
 function table(): string {
-  const header = ['mode', 'records/s', 'MB/s', 'peak RSS MB', 'vs ceiling', 'notes'];
+  const header = ['mode', 'records/s', 'in RunDuration', 'MB/s', 'peak RSS MB', 'vs ceiling', 'notes'];
   const rows = Object.entries(results).map(([name, f]) => [
     name,
     Math.round(f.recordsPerSecond).toLocaleString('en-US'),
+    f.loadRecordsPerSecond === undefined ? '' : Math.round(f.loadRecordsPerSecond).toLocaleString('en-US'),
     f.mbPerSecond.toFixed(1),
     String(Math.round(f.peakRssMb)),
     f.ratio === undefined ? '' : `${(f.ratio * 100).toFixed(0)}%`,
