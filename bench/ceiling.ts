@@ -1,5 +1,6 @@
 import { sourceSchema } from '../src/config/schema.js';
 import { HttpClient } from '../src/http/client.js';
+import { peakRssMb } from './peak-rss.mjs';
 
 /**
  * The ceiling the pipeline is measured against: every page fetched with restlake's own HTTP client, as many at
@@ -34,6 +35,4 @@ await Promise.all(
 );
 const seconds = (performance.now() - started) / 1000;
 await client.close();
-process.stdout.write(
-  `${JSON.stringify({ records, bytes, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ records, bytes, seconds, peakRssMb: peakRssMb() })}\n`);
