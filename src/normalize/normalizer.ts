@@ -1,6 +1,7 @@
 import type { NestedTableConfig } from '../config/normalize.js';
 import type { ResourceConfig } from '../config/schema.js';
 import { RestlakeError } from '../core/errors.js';
+import { fitIdentifier } from '../core/identifiers.js';
 import { type Getter, getterFor } from './key-path.js';
 import { RejectedRecords } from './rejected.js';
 import { type KeyNode, Rejection, type Row, TableBuilder } from './table-builder.js';
@@ -34,7 +35,7 @@ const CANONICAL_KEY_TYPES: ReadonlySet<string> = new Set([
 /** The columns a child row gets from its parent and its position. */
 const POS = '_pos';
 const ROW_KEY = '_row_key';
-const prefixed = (prefix: string, column: string) => `${prefix}${column.replace(/^_+/, '')}`;
+const prefixed = (prefix: string, column: string) => fitIdentifier(`${prefix}${column.replace(/^_+/, '')}`);
 
 interface ChildLink {
   get: Getter;

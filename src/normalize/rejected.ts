@@ -1,5 +1,6 @@
 import type { MetadataColumnsConfig } from '../config/normalize.js';
 import { RestlakeError } from '../core/errors.js';
+import { fitIdentifier } from '../core/identifiers.js';
 import { redact } from '../core/redact.js';
 import { MAX_DEPTH, nestedWithin } from './depth.js';
 import { type Rejection, TableBuilder, type TableBuilderOptions } from './table-builder.js';
@@ -25,7 +26,7 @@ export class RejectedRecords {
   ) {
     const builder = new TableBuilder({
       ...options,
-      name: `${table}__rejected`,
+      name: fitIdentifier(`${table}__rejected`),
       primaryKey: [],
       appendOnly: true,
     });

@@ -1,5 +1,5 @@
 import type { ColumnConfig } from '../config/schema.js';
-import { toSnakeCase } from '../core/identifiers.js';
+import { fitIdentifier, toSnakeCase } from '../core/identifiers.js';
 import { type Caster, CastFailure, casterFor, inferType, widen } from './cast.js';
 import { MAX_DEPTH, nestedWithin, shortPath } from './depth.js';
 import { type Getter, getterFor } from './key-path.js';
@@ -279,8 +279,9 @@ export class TableBuilder {
     // Two raw keys can normalize to one name (`userId` and `user_id`): the later one gets a suffix. A key
     // that an earlier load already named keeps its name, and the names earlier loads gave are not reused.
     const known = this.#options.known?.get(node.source);
-    let unique = known !== undefined && !this.#byName.has(known) ? known : node.name;
-    for (let n = 2; unique !== known && this.#taken(unique); n++) unique = `${node.name}_${n}`;
+    // A path named longer than a destination keeps is shortened; the known name of an earlier load is kept.
+    let unique = known !== undefined && !this.#byName.has(known) ? known : fitIdentifier(node.name);
+    for (let n = 2; unique !== known && this.#taken(unique); n++) unique = fitIdentifier(`${node.name}_${n}`);
     node.index = this.#push({
       column: { name: unique, type, source: node.source },
       cast: casterFor(type),

@@ -231,6 +231,45 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
       expect(row).toEqual({ u: 'u1', oid: 1, w: tricky, c: true });
     });
 
+    test('names longer than 63 bytes are shortened, the same way on every load, and stay distinct', async () => {
+      // PostgreSQL cuts identifiers to 63 bytes: these two paths would both become `..._informat`.
+      const table = 'a_table_whose_name_is_long_enough_to_overflow_with_a_suffix';
+      const p = pipeline({
+        name: 'long_names',
+        table,
+        write: 'merge',
+        primary_key: ['id'],
+        schema: { amount: 'integer' },
+        on_cast_error: 'quarantine',
+      });
+      const record = (id: number, amount: unknown) => ({
+        id,
+        amount,
+        customer_information_details: {
+          primary_shipping_address_information: { postal_code_first: `A${id}`, postal_code_second: `B${id}` },
+        },
+      });
+      serve([record(1, 10), record(2, 'not a number')]);
+      const [first] = await p.run();
+      expect(first?.status).toBe('SUCCESS');
+      serve([record(1, 11), record(3, 30)]);
+      const [second] = await p.run();
+      expect(second?.status).toBe('SUCCESS');
+      const start = 'customer_information_details__primary_shipping_address';
+      expect(
+        await p.read(
+          `SELECT id, amount, ${start}_7e154494 AS f, ${start}_5bb1c731 AS s FROM ${p.table(table)} ORDER BY id`,
+        ),
+      ).toEqual([
+        { id: 1, amount: 11, f: 'A1', s: 'B1' },
+        { id: 3, amount: 30, f: 'A3', s: 'B3' },
+      ]);
+      const rejected = p.table('a_table_whose_name_is_long_enough_to_overflow_with_a_s_a299c6db');
+      expect(await p.read(`SELECT column_name, value FROM ${rejected}`)).toEqual([
+        { column_name: 'amount', value: 'not a number' },
+      ]);
+    });
+
     test('fencing: a writer whose load another process advanced cannot commit its batch', async () => {
       const destination = dut.destination(++n);
       const schema = dut.schema(n);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
+import { shortHash } from '../../core/identifiers.js';
 import type { CellValue, Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
@@ -96,8 +96,7 @@ const REINDEX_MIN_ROWS = 10_000;
 
 /** The table a `replace` load fills before it is swapped in; stable per table so a retried load finds it. */
 export function replaceStagingName(table: string): string {
-  const hash = createHash('sha1').update(table).digest('hex').slice(0, 8);
-  return `_rl_replace_${table.slice(0, 40)}_${hash}`;
+  return `_rl_replace_${table.slice(0, 40)}_${shortHash(table)}`;
 }
 
 /** One table's rows of a prepared batch: encoded into a CSV file, the rows themselves let go. */
