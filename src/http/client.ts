@@ -3,6 +3,7 @@ import type { SourceConfig } from '../config/source.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { HttpError } from '../core/errors.js';
+import { parseJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
@@ -208,7 +209,7 @@ export class HttpClient {
     let parsed: unknown;
     try {
       // 204 No Content is an empty page; an empty 200 is a truncated answer, which must not end the stream.
-      parsed = status === 204 ? null : JSON.parse(raw.text);
+      parsed = status === 204 ? null : parseJson(raw.text);
     } catch {
       return {
         ok: false,

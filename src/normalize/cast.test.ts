@@ -47,6 +47,31 @@ describe('casting to declared types', () => {
   });
 });
 
+describe('integers beyond 2^53 (bigint values from parseJson)', () => {
+  test('a bigint column takes the exact digits, from a bigint or from text', () => {
+    const bigint = casterFor('bigint');
+    expect(bigint(1234567890123456789n)).toBe('1234567890123456789');
+    expect(bigint(' 1234567890123456789 ')).toBe('1234567890123456789');
+    expect(bigint(-9223372036854775808n)).toBe('-9223372036854775808');
+    expect(() => bigint(9223372036854775808n)).toThrow(CastFailure);
+    expect(() => casterFor('integer')(1234567890123456789n)).toThrow(CastFailure);
+  });
+
+  test('other types take it as they take a number; json writes it as a number', () => {
+    expect(casterFor('string')(1234567890123456789n)).toBe('1234567890123456789');
+    expect(casterFor('decimal(38,0)')(12345678901234567890123n)).toBe('12345678901234567890123');
+    expect(casterFor('double')(1234567890123456789n)).toBe(Number(1234567890123456789n));
+    expect(casterFor('json')({ id: 1234567890123456789n })).toBe('{"id":1234567890123456789}');
+    expect(casterFor('string')([1234567890123456789n])).toBe('[1234567890123456789]');
+  });
+
+  test('inferred as the narrowest type that holds it exactly', () => {
+    expect(inferType(1234567890123456789n)).toBe('bigint');
+    expect(inferType(18446744073709551615n)).toBe('decimal(38,0)');
+    expect(inferType(10n ** 40n)).toBe('string');
+  });
+});
+
 describe('the fast check of UTC timestamps', () => {
   // The general rule, which the fast check must agree with wherever it decides.
   const general = (text: string) =>
@@ -109,6 +134,11 @@ describe('inference', () => {
     ['boolean', 'bigint', 'string'],
     ['json', 'string', 'string'],
     ['double', 'double', 'double'],
+    ['decimal(38,0)', 'bigint', 'decimal(38,0)'],
+    ['decimal(12,2)', 'bigint', 'decimal(21,2)'],
+    ['decimal(12,2)', 'integer', 'decimal(12,2)'],
+    ['decimal(38,20)', 'bigint', 'double'],
+    ['decimal(12,2)', 'double', 'double'],
   ])('widen(%s, %s) = %s', (a, b, wider) => {
     expect(widen(a, b)).toBe(wider);
     expect(widen(b, a)).toBe(wider);

@@ -1,3 +1,4 @@
+import { stringifyJson } from '../core/json.js';
 import { type CellValue, type ColumnType, decimalParts } from './types.js';
 
 /** Thrown by a caster; the normalizer adds the record and column it happened in. */
@@ -11,7 +12,7 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|
 const DECIMAL_TEXT = /^[+-]?(\d+)(?:\.(\d+))?$/;
 
 function fail(value: unknown, type: string): never {
-  throw new CastFailure(`cannot cast ${JSON.stringify(value)?.slice(0, 100)} to ${type}`);
+  throw new CastFailure(`cannot cast ${stringifyJson(value)?.slice(0, 100)} to ${type}`);
 }
 
 /** Epoch numbers above this are milliseconds, below it seconds (1e11 s is the year 5138). */
@@ -84,19 +85,37 @@ function toDate(value: unknown): string {
   return fail(value, 'date');
 }
 
+const INT32_MAX = 2_147_483_647;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INTEGER_TEXT = /^[+-]?\d+$/;
+
 function integerCaster(type: 'integer' | 'bigint'): Caster {
-  const max = type === 'integer' ? 2_147_483_647 : Number.MAX_SAFE_INTEGER;
+  const max = type === 'integer' ? INT32_MAX : Number.MAX_SAFE_INTEGER;
   return (value) => {
-    const number = typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value;
+    const number = typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value) : value;
     if (typeof number === 'number' && Number.isInteger(number) && Math.abs(number) <= max) return number;
     if (typeof value === 'boolean') return value ? 1 : 0;
+    // Beyond 2^53 a bigint column takes the exact digits, as text: a double would not hold them.
+    if (type === 'bigint' && (typeof value === 'bigint' || typeof value === 'string')) {
+      const exact = typeof value === 'bigint' ? value : exactInteger(value);
+      if (exact !== undefined && exact >= INT64_MIN && exact <= INT64_MAX) return exact.toString();
+    }
     return fail(value, type);
   };
 }
 
+function exactInteger(text: string): bigint | undefined {
+  const trimmed = text.trim();
+  return INTEGER_TEXT.test(trimmed) ? BigInt(trimmed) : undefined;
+}
+
 function decimalCaster(type: ColumnType, precision: number, scale: number): Caster {
   return (value) => {
-    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+    const text =
+      (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint'
+        ? String(value)
+        : value;
     const match = typeof text === 'string' ? DECIMAL_TEXT.exec(text.trim()) : null;
     if (!match) return fail(value, type);
     const integerDigits = match[1]!.replace(/^0+(?=\d)/, '').length;
@@ -110,13 +129,16 @@ export function casterFor(type: ColumnType): Caster {
   switch (type) {
     case 'string':
       return (value) =>
-        typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+        typeof value === 'string' ? value : typeof value === 'object' ? stringifyJson(value) : String(value);
     case 'integer':
     case 'bigint':
       return integerCaster(type);
     case 'double':
       return (value) => {
-        const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+        const number =
+          (typeof value === 'string' && value.trim() !== '') || typeof value === 'bigint'
+            ? Number(value)
+            : value;
         return typeof number === 'number' && Number.isFinite(number) ? number : fail(value, 'double');
       };
     case 'boolean':
@@ -131,7 +153,7 @@ export function casterFor(type: ColumnType): Caster {
     case 'date':
       return toDate;
     case 'json':
-      return (value) => JSON.stringify(value);
+      return stringifyJson;
     default: {
       const decimal = decimalParts(type);
       if (!decimal) throw new Error(`unknown column type ${type}`);
@@ -146,8 +168,11 @@ export function inferType(value: unknown): ColumnType | undefined {
     case 'boolean':
       return 'boolean';
     case 'number':
-      // An integer beyond 2^53 is not exact anyway: as a double it loads, as a bigint it would fail to cast.
       return Number.isSafeInteger(value) ? 'bigint' : 'double';
+    case 'bigint':
+      // An integer beyond 2^53 (parseJson keeps it exact): the widest integer type that holds it.
+      if (value >= INT64_MIN && value <= INT64_MAX) return 'bigint';
+      return String(value).replace('-', '').length <= 38 ? 'decimal(38,0)' : 'string';
     case 'string':
       if (value.length >= 10 && value.length <= 35) {
         if (ISO_TIMESTAMP.test(value) && value.includes(':') && !Number.isNaN(Date.parse(value)))
@@ -181,8 +206,14 @@ export function widen(a: ColumnType, b: ColumnType): ColumnType {
     if (digits + scale <= 38) return `decimal(${digits + scale},${scale})`;
     return 'double';
   }
-  // A decimal column meeting integers or doubles: a double holds both (approximately, as the API sent them).
-  const decimal = decimalParts(a) ? b : decimalParts(b) ? a : undefined;
-  if (decimal === 'integer' || decimal === 'bigint' || decimal === 'double') return 'double';
+  // A decimal column meeting integers: a decimal with room for both, while one fits in 38 digits. Meeting
+  // doubles (or integers it cannot fit): a double holds both, approximately, as the API sent them.
+  const decimal = da ?? db;
+  const other = da ? b : a;
+  if (decimal && (other === 'integer' || other === 'bigint')) {
+    const digits = Math.max(decimal.precision - decimal.scale, other === 'integer' ? 10 : 19);
+    if (digits + decimal.scale <= 38) return `decimal(${digits + decimal.scale},${decimal.scale})`;
+  }
+  if (decimal && (other === 'integer' || other === 'bigint' || other === 'double')) return 'double';
   return 'string';
 }

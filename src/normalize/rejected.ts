@@ -1,6 +1,7 @@
 import type { MetadataColumnsConfig } from '../config/normalize.js';
 import { RestlakeError } from '../core/errors.js';
 import { fitIdentifier } from '../core/identifiers.js';
+import { stringifyJson } from '../core/json.js';
 import { redact } from '../core/redact.js';
 import { MAX_DEPTH, nestedWithin } from './depth.js';
 import { type Rejection, TableBuilder, type TableBuilderOptions } from './table-builder.js';
@@ -61,9 +62,9 @@ export class RejectedRecords {
     row[this.#value] =
       value === null || value === undefined
         ? null
-        : redact(typeof value === 'string' ? value : JSON.stringify(value));
+        : redact(typeof value === 'string' ? value : stringifyJson(value));
     row[this.#reason] = redact(rejection.message);
-    row[this.#record] = redact(JSON.stringify(record ?? null));
+    row[this.#record] = redact(stringifyJson(record ?? null));
     this.#builder.rows.push(row);
   }
 

@@ -1,3 +1,4 @@
+import { stringifyJson } from '../core/json.js';
 import { redact, redactDeep } from '../core/redact.js';
 import type { BronzePage, LoadWriter, PreparedBatch } from '../destinations/types.js';
 import type { LoadPosition } from '../extract/checkpoint.js';
@@ -48,7 +49,7 @@ export async function* batchPages(
     // fields: where the page's text or those fields mention one, the records are masked before they become
     // rows, as bronze is. One scan of the text keeps the usual page free of the walk.
     const body = redact(page.text);
-    const carried = page.carried ? JSON.stringify(page.carried) : null;
+    const carried = page.carried ? stringifyJson(page.carried) : null;
     const parentFields = carried === null ? null : redact(carried);
     const records = body === page.text && parentFields === carried ? page.records : redactDeep(page.records);
     normalizer.normalize(records, { page: page.index, runId: options.runId, window });

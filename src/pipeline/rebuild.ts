@@ -5,6 +5,7 @@ import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import type { ControlRow } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { RestlakeError, toRestlakeError } from '../core/errors.js';
+import { parseJson } from '../core/json.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import {
   readStoredPages,
@@ -213,9 +214,9 @@ async function replay(
       bytes = 0;
     };
     for await (const page of readStoredPages(sql, bronze, filter)) {
-      const selected = ctx.select(page.body === null ? null : JSON.parse(page.body));
+      const selected = ctx.select(page.body === null ? null : parseJson(page.body));
       const records = page.parentFields
-        ? withParentFields(selected, JSON.parse(page.parentFields))
+        ? withParentFields(selected, parseJson(page.parentFields) as Record<string, unknown>)
         : selected;
       normalizer.normalize(records, {
         page: page.pageIndex,

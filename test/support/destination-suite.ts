@@ -270,6 +270,41 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
       ]);
     });
 
+    test('integers beyond 2^53 load exact: as keys, inferred, declared from text, inside JSON', async () => {
+      const p = pipeline({
+        name: 'snowflakes',
+        write: 'merge',
+        primary_key: ['id'],
+        schema: { id_str: 'bigint' },
+      });
+      // Raw text: JSON.parse would turn 1234567890123456789 into 1234567890123456800, and the two ids of
+      // each record here into the same double.
+      const page = (version: number) =>
+        `[{"id":1234567890123456789,"id_str":"1234567890123456789","v":${version},"huge":18446744073709551615,"meta":{"ref":9007199254740993},"list":[9007199254740993]},` +
+        `{"id":1234567890123456790,"id_str":"1234567890123456790","v":${version},"huge":1,"meta":{"ref":1},"list":[1]}]`;
+      for (const version of [1, 2]) {
+        reply = (n) => (n === 1 ? { raw: page(version) } : { body: [] });
+        const [outcome] = await p.run();
+        expect(outcome?.status).toBe('SUCCESS');
+      }
+      expect(
+        await p.read(
+          `SELECT CAST(id AS VARCHAR) AS id, CAST(id_str AS VARCHAR) AS id_str, v, CAST(huge AS VARCHAR) AS huge,
+             CAST(meta__ref AS VARCHAR) AS ref, CAST(list AS VARCHAR) AS list FROM ${p.table('snowflakes')} ORDER BY id`,
+        ),
+      ).toEqual([
+        {
+          id: '1234567890123456789',
+          id_str: '1234567890123456789',
+          v: 2,
+          huge: '18446744073709551615',
+          ref: '9007199254740993',
+          list: '[9007199254740993]',
+        },
+        { id: '1234567890123456790', id_str: '1234567890123456790', v: 2, huge: '1', ref: '1', list: '[1]' },
+      ]);
+    });
+
     test('fencing: a writer whose load another process advanced cannot commit its batch', async () => {
       const destination = dut.destination(++n);
       const schema = dut.schema(n);
