@@ -1,4 +1,5 @@
 import { RestlakeError } from './errors.js';
+import { stringifyJson } from './json.js';
 import { compileJsonPath, type JsonPath } from './json-path.js';
 
 /**
@@ -50,10 +51,10 @@ function lookup(name: string, vars: TemplateVars): TemplateValue | undefined {
     if (value === undefined) {
       throw new RestlakeError(
         'TEMPLATE',
-        `the parent record has no field "${field}" for {${name}}: ${JSON.stringify(vars.parent).slice(0, 200)}`,
+        `the parent record has no field "${field}" for {${name}}: ${stringifyJson(vars.parent).slice(0, 200)}`,
       );
     }
-    return value !== null && typeof value === 'object' ? JSON.stringify(value) : (value as TemplateValue);
+    return value !== null && typeof value === 'object' ? stringifyJson(value) : (value as TemplateValue);
   }
   return vars.values[name as Placeholder];
 }

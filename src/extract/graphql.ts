@@ -1,4 +1,5 @@
 import { RestlakeError } from '../core/errors.js';
+import { stringifyJson } from '../core/json.js';
 import { redact } from '../core/redact.js';
 
 /**
@@ -14,7 +15,7 @@ export function checkGraphqlErrors(body: unknown, url: string): void {
       const { message, path } = e as { message: unknown; path?: unknown };
       return Array.isArray(path) ? `${String(message)} (at ${path.join('.')})` : String(message);
     }
-    return JSON.stringify(e);
+    return stringifyJson(e);
   });
   throw new RestlakeError('GRAPHQL', redact(`${url} answered with GraphQL errors: ${messages.join('; ')}`), {
     context: { url, errors: messages.length },

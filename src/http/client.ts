@@ -3,7 +3,7 @@ import type { SourceConfig } from '../config/source.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { HttpError } from '../core/errors.js';
-import { parseJson } from '../core/json.js';
+import { parseJson, stringifyJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { redact } from '../core/redact.js';
@@ -163,7 +163,7 @@ export class HttpClient {
     const url = buildUrl(this.#source.base_url, request.path, outgoing.query);
     let body: string | null = null;
     if (request.body !== undefined) {
-      body = JSON.stringify(request.body);
+      body = stringifyJson(request.body);
       outgoing.headers['content-type'] ??= 'application/json';
     }
     const sent = { method: request.method, url, headers: outgoing.headers, body };

@@ -63,7 +63,7 @@ export async function* batchPages(
         method: page.method,
         // Bronze is the raw response, except for secrets: an API may echo a key in its body or a request
         // parameter may carry one.
-        request: redact(JSON.stringify(page.request)),
+        request: redact(stringifyJson(page.request)),
         status: page.status,
         fetchedAt: page.fetchedAt,
         body: body === '' ? null : body,

@@ -1,4 +1,5 @@
 import { RestlakeError } from '../core/errors.js';
+import { stringifyJson } from '../core/json.js';
 import { compileJsonPath, type JsonPath } from '../core/json-path.js';
 
 /**
@@ -27,7 +28,7 @@ export class HighWaterMark {
       if (Number.isNaN(time)) {
         throw new RestlakeError(
           'CAST',
-          `incremental cursor_field "${this.#path.text}" holds ${JSON.stringify(value)}, which is not a timestamp`,
+          `incremental cursor_field "${this.#path.text}" holds ${stringifyJson(value)}, which is not a timestamp`,
         );
       }
       if (time > this.#max) this.#max = time;

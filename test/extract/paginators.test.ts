@@ -198,6 +198,25 @@ const CASES: Case[] = [
     requests: 5,
   },
   {
+    // Twitter's next_cursor: a number beyond 2^53, which JSON.parse would round to another cursor.
+    name: 'cursor: a numeric cursor beyond 2^53 is sent back digit for digit',
+    resource: {
+      records: 'items',
+      paginator: { type: 'cursor', cursor_path: 'next_cursor' },
+    },
+    serve: (req, api) => {
+      const base = 1234567890123456789n;
+      const cursor = req.query.get('cursor');
+      const start = cursor === null ? 0 : Number(BigInt(cursor) - base);
+      if (!Number.isInteger(start) || start % SIZE !== 0) return { status: 400, body: { error: cursor } };
+      const next = start + SIZE < api.count ? String(base + BigInt(start + SIZE)) : 'null';
+      return {
+        raw: `{"items":${JSON.stringify(ids(start, start + SIZE, api.count))},"next_cursor":${next}}`,
+      };
+    },
+    requests: 5,
+  },
+  {
     name: 'cursor: from a response header, sent in a header',
     resource: {
       paginator: { type: 'cursor', cursor_header: 'X-Next-Cursor', in: 'header', param: 'X-Cursor' },

@@ -1,5 +1,6 @@
 import type { PaginatorConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
+import { stringifyJson } from '../../core/json.js';
 import { compileJsonPath } from '../../core/json-path.js';
 import { RepeatGuard } from './guard.js';
 import { paramSetter } from './params.js';
@@ -31,10 +32,10 @@ export function cursorPaginator(config: Config, ctx: PaginatorContext, resume?: 
     advance({ body, headers }) {
       const value = path ? path.get(body) : headers[header!];
       if (value === undefined || value === null || value === '') return false;
-      if (typeof value !== 'string' && typeof value !== 'number') {
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') {
         throw new RestlakeError(
           'PAGINATION',
-          `expected a string cursor at "${config.cursor_path}", got ${JSON.stringify(value)}`,
+          `expected a string cursor at "${config.cursor_path}", got ${stringifyJson(value)}`,
         );
       }
       const next = String(value);

@@ -1,5 +1,6 @@
 import type { PaginatorConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
+import { stringifyJson } from '../../core/json.js';
 import { compileJsonPath } from '../../core/json-path.js';
 import { redact } from '../../core/redact.js';
 import { RepeatGuard } from './guard.js';
@@ -19,7 +20,7 @@ export function nextUrlPaginator(config: Config, ctx: PaginatorContext, resume?:
     if (typeof value !== 'string') {
       throw new RestlakeError(
         'PAGINATION',
-        `expected a URL at "${config.next_path}", got ${JSON.stringify(value)}`,
+        `expected a URL at "${config.next_path}", got ${stringifyJson(value)}`,
       );
     }
     return value;

@@ -1,4 +1,5 @@
 import { RestlakeError } from '../../core/errors.js';
+import { stringifyJson } from '../../core/json.js';
 import type { JsonPath } from '../../core/json-path.js';
 
 /** A total read from a response body; a value present but not a number means the path is wrong. */
@@ -15,7 +16,7 @@ function toCount(value: unknown, where: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const count = typeof value === 'string' ? Number(value) : value;
   if (typeof count !== 'number' || !Number.isFinite(count)) {
-    throw new RestlakeError('PAGINATION', `expected a number at ${where}, got ${JSON.stringify(value)}`);
+    throw new RestlakeError('PAGINATION', `expected a number at ${where}, got ${stringifyJson(value)}`);
   }
   return count;
 }
@@ -27,7 +28,7 @@ export function readFlag(path: JsonPath, body: unknown): boolean | undefined {
   if (typeof value !== 'boolean') {
     throw new RestlakeError(
       'PAGINATION',
-      `expected true or false at "${path.text}", got ${JSON.stringify(value)}`,
+      `expected true or false at "${path.text}", got ${stringifyJson(value)}`,
     );
   }
   return value;

@@ -1,5 +1,6 @@
 import type { PaginatorConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
+import { stringifyJson } from '../../core/json.js';
 import { compileJsonPath } from '../../core/json-path.js';
 import { RepeatGuard } from './guard.js';
 import { paramSetter } from './params.js';
@@ -29,14 +30,14 @@ export function relayPaginator(config: Config, ctx: PaginatorContext, resume?: P
       if (typeof info !== 'object' || typeof info.hasNextPage !== 'boolean') {
         throw new RestlakeError(
           'PAGINATION',
-          `expected { hasNextPage, endCursor } at "${config.page_info_path}", got ${JSON.stringify(info)}`,
+          `expected { hasNextPage, endCursor } at "${config.page_info_path}", got ${stringifyJson(info)}`,
         );
       }
       if (!info.hasNextPage) return false;
       if (typeof info.endCursor !== 'string' || info.endCursor === '') {
         throw new RestlakeError(
           'PAGINATION',
-          `hasNextPage is true but endCursor at "${config.page_info_path}.endCursor" is ${JSON.stringify(info.endCursor)}`,
+          `hasNextPage is true but endCursor at "${config.page_info_path}.endCursor" is ${stringifyJson(info.endCursor)}`,
         );
       }
       guard.check(info.endCursor);
