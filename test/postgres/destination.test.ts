@@ -21,6 +21,7 @@ describePg('PostgreSQL destination', () => {
       delayMs?: number;
       before?: (page: number) => Promise<void>;
       name?: (id: number) => string;
+      extra?: (id: number) => Record<string, unknown>;
     }
   >();
 
@@ -38,7 +39,7 @@ describePg('PostgreSQL destination', () => {
         body: Array.from({ length: count }, (_, i) => {
           const id = first + i + 1;
           const name = api.name?.(id) ?? `name ${id}`;
-          return { id, name, amount: `${id}.25`, at: new Date(id * 1000).toISOString() };
+          return { id, name, amount: `${id}.25`, at: new Date(id * 1000).toISOString(), ...api.extra?.(id) };
         }),
       };
     });
@@ -171,6 +172,27 @@ describePg('PostgreSQL destination', () => {
     expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 3 });
     const rows = await db.query<{ name: string }>(`SELECT name FROM nul.items ORDER BY id`);
     expect(rows.map((r) => r.name)).toEqual(['a\uFFFDb 1 \uFFFD', 'a\uFFFDb 2 \uFFFD', 'a\uFFFDb 3 \uFFFD']);
+  });
+
+  test('a table wider than 1,600 columns fails before anything is written, naming the object to keep as JSON', async () => {
+    // Scores keyed by user id: every key a column of its own once flattened.
+    const scores = (id: number) =>
+      Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`user_${id * 1000 + i}`, i]));
+    apis.set('/wide', { total: 2, perPage: 10, extra: (id) => ({ stats: { scores: scores(id) } }) });
+    const [failed] = await runYaml(tmp.dir, pipeline('wide'));
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.error?.message).toContain('"wide"."items" would have 1808 columns, more than the 1600');
+    expect(failed?.error?.message).toContain('the object at "stats.scores" alone makes 1800 of them');
+    expect(failed?.error?.message).toContain('schema: { stats__scores: json }');
+    expect(
+      await db.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'wide' AND tablename = 'items'`),
+    ).toEqual([]);
+    // Done as the message says, the load succeeds.
+    const [fixed] = await runYaml(
+      tmp.dir,
+      pipeline('wide', { schema: { id: 'bigint', stats__scores: 'json' } }),
+    );
+    expect(fixed).toMatchObject({ status: 'SUCCESS', totalRows: 2 });
   });
 
   test('data and checkpoint commit together: SIGKILL between batches, the rerun has exactly the expected rows', async () => {

@@ -37,6 +37,9 @@ const driver: SqlDriver = {
      END $rl$`,
   // lz4 compresses a page about twice as fast as PostgreSQL's default (pglz) for 30% more room: bronze COPY was
   // the largest part of a load. A server built without lz4 keeps the default.
+  // A load that would reach it is told which object to keep as JSON. (Dropped columns count too, so a table
+  // that lost many can meet PostgreSQL's own error first.)
+  maxColumns: 1600,
   rawPages: (table, column) =>
     `DO $rl$ BEGIN
        EXECUTE ${quoteLiteral(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(column)} SET COMPRESSION lz4`)};

@@ -1,6 +1,6 @@
 import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
-import { shortHash } from '../../core/identifiers.js';
+import { shortHash, toSnakeCase } from '../../core/identifiers.js';
 import type { CellValue, Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
@@ -42,6 +42,8 @@ export interface SqlDriver {
   keyIndex?(table: string, columns: readonly string[]): string;
   /** A statement run when a bronze table is created, making its column of raw pages cheaper to write. */
   rawPages?(table: string, column: string): string;
+  /** The most columns a table may have, where the database has a limit a load can reach (PostgreSQL's 1,600). */
+  maxColumns?: number;
 }
 
 export interface SqlLoadWriterOptions {
@@ -334,7 +336,12 @@ export class SqlLoadWriter implements LoadWriter {
     const metadata = this.#target.metadata;
     const wanted = [...plan.columns, ...metadata];
     const keep = plan.keep.filter((c) => !wanted.some((w) => w.name === c.name));
-    const { columns: actual, changes } = await this.#ensure(tx, ref, [...keep, ...wanted]);
+    const columns = [...keep, ...wanted];
+    const max = this.#driver.maxColumns;
+    // Named as the user knows it, not as the staging table of a replace.
+    if (max !== undefined && columns.length > max)
+      throw tooManyColumns({ ...ref, name: table.name }, columns, max);
+    const { columns: actual, changes } = await this.#ensure(tx, ref, columns);
     this.#sources.set(table.name, [...plan.columns]);
     if (!staged) await recordSchemaChanges(tx, this.#target.origin, changes, plan.columns, new Date());
     // Values are read as the column's type in the table, which may be wider than this batch's.
@@ -542,4 +549,26 @@ function describeChange(change: SchemaChange): string {
   return change.kind === 'add'
     ? `new column ${change.table}.${change.column} (${change.to})`
     : `column ${change.table}.${change.column} changes from ${change.from} to ${change.to}`;
+}
+
+/**
+ * A table wider than the database allows, said with what to do about it: usually one object whose keys are
+ * data (ids, dates, names) rather than fields, each flattened into a column of its own.
+ */
+function tooManyColumns(ref: TableRef, columns: readonly Column[], max: number): RestlakeError {
+  const perObject = new Map<string, number>();
+  for (const { source } of columns) {
+    const cut = source?.lastIndexOf('.') ?? -1;
+    if (cut > 0) perObject.set(source!.slice(0, cut), (perObject.get(source!.slice(0, cut)) ?? 0) + 1);
+  }
+  const [widest, count] = [...perObject].sort((a, b) => b[1] - a[1])[0] ?? [];
+  const hint =
+    widest === undefined
+      ? 'declare fewer columns'
+      : `the object at "${widest}" alone makes ${count} of them: if its keys are data (ids, dates), keep it as one JSON column (schema: { ${widest.split('.').map(toSnakeCase).join('__')}: json }) or flatten fewer levels (max_nesting)`;
+  return new RestlakeError(
+    'DESTINATION',
+    `${refSql(ref)} would have ${columns.length} columns, more than the ${max} the database allows; ${hint}`,
+    { context: { table: refSql(ref), columns: columns.length } },
+  );
 }
