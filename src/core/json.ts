@@ -6,7 +6,7 @@ import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
  * `1234567890123456789` loads as `1234567890123456800`. Such integers come out of `parseJson` as `bigint`.
  *
  * Only a text holding a number literal of 16 digits or more can hold one (2^53 has 16 digits). Finding none,
- * which a glance at every 16th character decides (under a tenth of `JSON.parse`'s time), the text takes
+ * which a glance at every 16th character decides (about a tenth of `JSON.parse`'s time), the text takes
  * `JSON.parse`; otherwise a lossless parser, about ten times slower, reads it.
  */
 export function parseJson(text: string): unknown {

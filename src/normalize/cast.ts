@@ -170,7 +170,7 @@ export function inferType(value: unknown): ColumnType | undefined {
     case 'number':
       return Number.isSafeInteger(value) ? 'bigint' : 'double';
     case 'bigint':
-      // An integer beyond 2^53 (parseJson keeps it exact): the widest integer type that holds it.
+      // An integer beyond 2^53 (parseJson keeps it exact): the narrowest type that holds it exactly.
       if (value >= INT64_MIN && value <= INT64_MAX) return 'bigint';
       return String(value).replace('-', '').length <= 38 ? 'decimal(38,0)' : 'string';
     case 'string':
