@@ -74,19 +74,18 @@ export function checkExtraction(
     }
 
     if (resource.parent !== undefined) {
-      const parent = config.resources.find((r) => r.name === resource.parent);
+      const chain = parentChain(config.resources, resource);
+      const parent = chain[0];
+      const windowed = chain.find((r) => r !== resource && usesWindow(r));
       if (resource.parent === resource.name) issue(at('parent'), 'a resource cannot be its own parent');
       else if (!parent) {
         issue(at('parent'), `no resource named "${resource.parent}"; resources: ${names.join(', ')}`);
-      } else if (parent.parent !== undefined) {
+      } else if (chain.at(-1) === resource) {
+        issue(at('parent'), `the parents loop: ${[resource, ...chain].map((r) => r.name).join(' → ')}`);
+      } else if (!window && !incremental && windowed) {
         issue(
           at('parent'),
-          `"${parent.name}" is itself a child of "${parent.parent}"; a parent must be a top-level resource`,
-        );
-      } else if (!window && !incremental && usesWindow(parent)) {
-        issue(
-          at('parent'),
-          `the requests of "${parent.name}" use {window.start}/{window.end}, which a child load fills from its own window: give this resource a window or incremental`,
+          `the requests of "${windowed.name}" use {window.start}/{window.end}, which a child load fills from its own window: give this resource a window or incremental`,
         );
       }
     } else if (resource.parent_fields.length > 0) {
@@ -96,6 +95,34 @@ export function checkExtraction(
       );
     }
   });
+}
+
+/**
+ * A resource's parent, that one's parent and so on, nearest first, as far as the names lead: up to a top-level
+ * resource, a name no resource has, or back to a resource already in the chain (a loop the rules report).
+ */
+function parentChain(resources: readonly ResourceConfig[], resource: ResourceConfig): ResourceConfig[] {
+  const chain: ResourceConfig[] = [];
+  let current = resource;
+  while (current.parent !== undefined) {
+    const parent = resources.find((r) => r.name === current.parent);
+    if (!parent) break;
+    chain.push(parent);
+    if (parent === resource || chain.indexOf(parent) < chain.length - 1) break;
+    current = parent;
+  }
+  return chain;
+}
+
+/**
+ * The resources whose records lead to a child resource's requests, the top-level one first (none for a
+ * top-level resource). The pipeline's rules guarantee the chain ends at a top-level resource.
+ */
+export function ancestorsOf(
+  resources: readonly ResourceConfig[],
+  resource: ResourceConfig,
+): ResourceConfig[] {
+  return parentChain(resources, resource).reverse();
 }
 
 function usesWindow(resource: ResourceConfig): boolean {

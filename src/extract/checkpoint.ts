@@ -3,10 +3,11 @@ import type { StreamPosition } from './pages.js';
 
 /**
  * Where a child resource's window stands: the parent page being worked on (the position that fetches it
- * again) and each of its records' child streams begun so far, by the record's index in that page.
+ * again: a grandchild's parent is itself a child stream, so its position is one of these) and each of its
+ * records' child streams begun so far, by the record's index in that page.
  */
 export interface ChildPosition {
-  parent: StreamPosition;
+  parent: WindowPosition;
   children: Record<string, StreamPosition>;
   done: boolean;
 }

@@ -27,18 +27,22 @@ export interface ChildOptions {
 
 const FRESH: StreamPosition = { pageIndex: 0, paginator: {}, done: false };
 
+/** A resource as a parent or child: its requests, and the fields its child rows copy from their parent. */
+export type ChildSpec = FetchSpec & { parent_fields: readonly string[] };
+
 /**
  * The pages of a child resource in one window: the parent's pages are walked (the next one is fetched while
  * the children of this one run), and each parent record gets its own child stream, `concurrency` at a time.
- * Parent fields named in `parent_fields` are copied into every child record as `_parent_<field>`.
+ * Parent fields named in `parent_fields` are copied into every child record as `_parent_<field>`. A parent that
+ * is itself a child (of `ancestors`, the top-level resource first) is walked the same way, one level up.
  *
  * The position after each child page names the parent page in progress and every child stream of it begun
  * so far; a resumed load fetches that parent page again and skips its finished children. This assumes the
  * parent's page holds the same records in the same order when fetched again.
  */
 export async function* childPages(
-  child: FetchSpec & { parent_fields: readonly string[] },
-  parent: FetchSpec,
+  child: ChildSpec,
+  ancestors: readonly [ChildSpec, ...ChildSpec[]],
   client: HttpClient,
   options: ChildOptions,
 ): AsyncGenerator<WindowItem> {
@@ -47,18 +51,12 @@ export async function* childPages(
     path: compileJsonPath(field),
     column: `_parent_${field.replaceAll('.', '__')}`,
   }));
-  let current = options.resume?.parent ?? FRESH;
+  let current: WindowPosition = options.resume?.parent ?? FRESH;
   let resumed = options.resume?.children ?? {};
-  const parents = fetchPages(parent, client, {
-    resume: options.resume?.parent,
-    vars: options.vars,
-    signal: options.signal,
-    now: options.now,
-  });
-  for await (const parentPage of prefetch(parents, 1)) {
+  for await (const parentItem of prefetch(parentItems(ancestors, client, options), 1)) {
     const children: Record<string, StreamPosition> = resumed;
     resumed = {};
-    const sources = parentPage.records.flatMap((record, i) => {
+    const sources = parentItem.page.records.flatMap((record, i) => {
       const key = String(i);
       if (children[key]?.done) return [];
       const columns = Object.fromEntries(carry.map((c) => [c.column, c.path.get(record) ?? null]));
@@ -81,8 +79,42 @@ export async function* childPages(
       children[key] = page.position;
       yield { page, position: { parent: current, children: { ...children }, done: false } };
     }
-    current = parentPage.position;
+    current = parentItem.position;
   }
+}
+
+/**
+ * The pages of the parent, each with the position that resumes its stream right after it: a top-level
+ * parent's own pages, or, for a grandchild, its parent's child pages (walked the same way, one level up).
+ */
+function parentItems(
+  ancestors: readonly [ChildSpec, ...ChildSpec[]],
+  client: HttpClient,
+  options: ChildOptions,
+): AsyncIterable<WindowItem> {
+  const parent = ancestors[ancestors.length - 1]!;
+  const saved = options.resume?.parent;
+  if (ancestors.length === 1) {
+    return streamItems(
+      fetchPages(parent, client, {
+        resume: saved && !('parent' in saved) ? saved : undefined,
+        vars: options.vars,
+        signal: options.signal,
+        now: options.now,
+      }),
+    );
+  }
+  const above = ancestors.slice(0, -1) as [ChildSpec, ...ChildSpec[]];
+  return childPages(parent, above, client, {
+    ...options,
+    resume: saved && 'parent' in saved ? saved : undefined,
+    select: undefined,
+  });
+}
+
+/** A stream's pages, each with its own position. */
+export async function* streamItems(pages: AsyncIterable<StreamPage>): AsyncGenerator<WindowItem> {
+  for await (const page of pages) yield { page, position: page.position };
 }
 
 async function* tagged(

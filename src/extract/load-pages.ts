@@ -1,9 +1,9 @@
 import type { ResourceConfig } from '../config/schema.js';
 import type { HttpClient } from '../http/client.js';
 import { isDone, type LoadPosition, START, type WindowPosition } from './checkpoint.js';
-import { childPages, type WindowItem } from './children.js';
+import { type ChildSpec, childPages, streamItems, type WindowItem } from './children.js';
 import { mergeSources } from './merge.js';
-import { type FetchSpec, fetchPages, type StreamPage, type StreamPosition } from './pages.js';
+import { fetchPages, type StreamPage, type StreamPosition } from './pages.js';
 import type { RecordSelector } from './records.js';
 import { planWindows, type TimeWindow, WHOLE_LOAD, windowValues } from './windows.js';
 
@@ -34,8 +34,8 @@ export function planLoadWindows(
 export interface ExtractOptions {
   windows: readonly TimeWindow[];
   resume?: LoadPosition | undefined;
-  /** The parent resource of a child resource. */
-  parent?: FetchSpec | undefined;
+  /** A child resource's parent, its parent's parent and so on, the top-level resource first. */
+  ancestors?: readonly ChildSpec[] | undefined;
   /** Requests the source allows at once: caps concurrent windows (with `window.concurrency`) and child streams. */
   maxConcurrency: number;
   signal?: AbortSignal | undefined;
@@ -63,8 +63,9 @@ export async function* extractPages(
   const windowStream = (window: TimeWindow, signal: AbortSignal): AsyncIterable<WindowItem> => {
     const vars = { values: windowValues(window, resource.window) };
     const saved = state.saved(window.key);
-    if (options.parent) {
-      return childPages(resource, options.parent, client, {
+    const ancestors = options.ancestors ?? [];
+    if (ancestors.length > 0) {
+      return childPages(resource, ancestors as [ChildSpec, ...ChildSpec[]], client, {
         resume: saved && 'parent' in saved ? saved : undefined,
         vars,
         concurrency: options.maxConcurrency,
@@ -73,7 +74,7 @@ export async function* extractPages(
         select: options.select,
       });
     }
-    return plainPages(
+    return streamItems(
       fetchPages(resource, client, {
         resume: saved && !('parent' in saved) ? saved : undefined,
         vars,
@@ -101,10 +102,6 @@ export async function* extractPages(
     const index = state.advance(key, item.position);
     yield { ...item.page, index, window: key, position: state.snapshot() };
   }
-}
-
-async function* plainPages(pages: AsyncIterable<StreamPage>): AsyncGenerator<WindowItem> {
-  for await (const page of pages) yield { page, position: page.position };
 }
 
 const FINISHED: StreamPosition = { pageIndex: 0, paginator: {}, done: true };

@@ -1,3 +1,4 @@
+import { ancestorsOf } from '../config/extraction-rules.js';
 import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type ErrorCode, toRestlakeError } from '../core/errors.js';
@@ -105,7 +106,7 @@ async function firstPage(
   const windows = planLoadWindows(resource, timed ? { start, end } : { start: null, end: null }).slice(-1);
   const pages = extractPages(resource, client, {
     windows,
-    parent: config.resources.find((r) => r.name === resource.parent),
+    ancestors: ancestorsOf(config.resources, resource),
     maxConcurrency: 1,
     now: () => clock.now(),
   });

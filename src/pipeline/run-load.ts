@@ -1,3 +1,4 @@
+import { ancestorsOf } from '../config/extraction-rules.js';
 import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import type { AuditStatus } from '../control/state-machine.js';
 import type { Claim, ControlRow, ControlStore } from '../control/store.js';
@@ -218,7 +219,7 @@ async function extractAndLoad(
     const pages = extractPages(resource, client, {
       windows,
       resume: saved,
-      parent: config.resources.find((r) => r.name === resource.parent),
+      ancestors: ancestorsOf(config.resources, resource),
       maxConcurrency: config.source.max_concurrency,
       signal,
       now: () => ctx.clock.now(),

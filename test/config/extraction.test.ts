@@ -111,13 +111,35 @@ test.each([
     ],
   ],
   [
-    'a grandchild',
+    'parents in a loop',
     [
-      { name: 'a', endpoint: {} },
+      { name: 'a', endpoint: {}, parent: 'c' },
       { name: 'b', endpoint: {}, parent: 'a' },
       { name: 'c', endpoint: {}, parent: 'b' },
     ],
-    ['resources[2].parent: "b" is itself a child of "a"; a parent must be a top-level resource'],
+    [
+      'resources[0].parent: the parents loop: a → c → b → a',
+      'resources[1].parent: the parents loop: b → a → c → b',
+      'resources[2].parent: the parents loop: c → b → a → c',
+    ],
+  ],
+  [
+    'a grandchild of a windowed resource without windows of its own',
+    [
+      tickets,
+      {
+        name: 'notes',
+        parent: 'tickets',
+        endpoint: { path: '/tickets/{parent.id}/notes' },
+        window: { every: 'daily' },
+        write: 'append',
+        incremental: { cursor_field: 'at', start: '2024-01-01T00:00:00Z' },
+      },
+      { name: 'replies', parent: 'notes', endpoint: { path: '/notes/{parent.id}/replies' } },
+    ],
+    [
+      'resources[2].parent: the requests of "tickets" use {window.start}/{window.end}, which a child load fills from its own window: give this resource a window or incremental',
+    ],
   ],
   [
     'a child of a windowed parent without windows of its own',
