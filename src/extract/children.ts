@@ -21,8 +21,8 @@ export interface ChildOptions {
   concurrency: number;
   signal: AbortSignal;
   now: () => Date;
-  /** The child resource's parser, when it has one. */
-  select?: RecordSelector | undefined;
+  /** Resources' parsers by name: the child's and its parents' find their records in their bodies. */
+  parsers?: ReadonlyMap<string, RecordSelector> | undefined;
 }
 
 const FRESH: StreamPosition = { pageIndex: 0, paginator: {}, done: false };
@@ -70,7 +70,7 @@ export async function* childPages(
               vars: { ...options.vars, parent: record },
               signal,
               now: options.now,
-              select: options.select,
+              select: options.parsers?.get(child.name),
             }),
           ),
       ];
@@ -101,6 +101,7 @@ function parentItems(
         vars: options.vars,
         signal: options.signal,
         now: options.now,
+        select: options.parsers?.get(parent.name),
       }),
     );
   }
@@ -108,7 +109,6 @@ function parentItems(
   return childPages(parent, above, client, {
     ...options,
     resume: saved && 'parent' in saved ? saved : undefined,
-    select: undefined,
   });
 }
 

@@ -40,8 +40,11 @@ export interface ExtractOptions {
   maxConcurrency: number;
   signal?: AbortSignal | undefined;
   now?: () => Date;
-  /** Finds the records in a body instead of the resource's `records` path (the resource's parser). */
-  select?: RecordSelector | undefined;
+  /**
+   * Resources' parsers by name: each finds the records in its resource's bodies instead of the `records` path,
+   * the resource's own and, when a child walks them, its parents'.
+   */
+  parsers?: ReadonlyMap<string, RecordSelector> | undefined;
 }
 
 /**
@@ -71,7 +74,7 @@ export async function* extractPages(
         concurrency: options.maxConcurrency,
         signal,
         now,
-        select: options.select,
+        parsers: options.parsers,
       });
     }
     return streamItems(
@@ -83,7 +86,7 @@ export async function* extractPages(
         lookahead: Math.max(1, Math.floor(options.maxConcurrency / concurrency)),
         signal,
         now,
-        select: options.select,
+        select: options.parsers?.get(resource.name),
       }),
     );
   };

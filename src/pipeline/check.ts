@@ -3,6 +3,7 @@ import type { PipelineConfig, ResourceConfig } from '../config/schema.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type ErrorCode, toRestlakeError } from '../core/errors.js';
 import { extractPages, planLoadWindows } from '../extract/load-pages.js';
+import type { RecordSelector } from '../extract/records.js';
 import { HttpClient, type HttpResponse } from '../http/client.js';
 import { type Diagnosis, diagnose } from '../http/diagnose.js';
 import { rateLimitHeaders } from '../http/server-signals.js';
@@ -31,7 +32,11 @@ const CHECK_WINDOW_MS = 86_400_000;
  * `source.health_check`, with a single attempt each, and reports what happened. Never throws for a failed
  * call: the probe says why it failed.
  */
-export async function checkPipeline(config: PipelineConfig, clock: Clock = systemClock): Promise<Probe[]> {
+export async function checkPipeline(
+  config: PipelineConfig,
+  options: { clock?: Clock; parsers?: ReadonlyMap<string, RecordSelector> } = {},
+): Promise<Probe[]> {
+  const { clock = systemClock, parsers } = options;
   // The latest response, whatever the request that got it (the health call, or a first page).
   const seen: { last?: HttpResponse | undefined } = {};
   const source = { ...config.source, retry: { ...config.source.retry, max_attempts: 1 } };
@@ -82,7 +87,7 @@ export async function checkPipeline(config: PipelineConfig, clock: Clock = syste
     }
     const probes: Probe[] = [];
     for (const resource of config.resources) {
-      probes.push(await probe(resource.name, () => firstPage(config, resource, client, clock)));
+      probes.push(await probe(resource.name, () => firstPage(config, resource, client, clock, parsers)));
     }
     return probes;
   } finally {
@@ -96,6 +101,7 @@ async function firstPage(
   resource: ResourceConfig,
   client: HttpClient,
   clock: Clock,
+  parsers: ReadonlyMap<string, RecordSelector> | undefined,
 ): Promise<number> {
   const end = clock.now();
   const since = end.getTime() - CHECK_WINDOW_MS;
@@ -109,6 +115,7 @@ async function firstPage(
     ancestors: ancestorsOf(config.resources, resource),
     maxConcurrency: 1,
     now: () => clock.now(),
+    parsers,
   });
   try {
     const first = await pages.next();

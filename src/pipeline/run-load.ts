@@ -223,7 +223,7 @@ async function extractAndLoad(
       maxConcurrency: config.source.max_concurrency,
       signal,
       now: () => ctx.clock.now(),
-      select: ctx.parsers?.get(resource.name),
+      parsers: ctx.parsers,
     });
     const batches = batchPages(pages, normalizer, {
       runId,

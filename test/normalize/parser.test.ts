@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
+import { cli } from '../support/cli.js';
 import { rows, runYaml, withWorkspace } from '../support/run.js';
 import { type ScriptedServer, scriptedServer } from '../support/scripted-server.js';
 import { tempDir } from '../support/workspace.js';
@@ -38,7 +39,9 @@ export default parse;
 
 let server: ScriptedServer;
 beforeAll(async () => {
-  server = await scriptedServer(() => ({ body: BODY }));
+  server = await scriptedServer((req) =>
+    req.path.endsWith('/notes') ? { body: [{ note: `about ${req.path.split('/')[2]}` }] } : { body: BODY },
+  );
   mkdirSync(join(tmp.dir, 'parsers'), { recursive: true });
   writeFileSync(join(tmp.dir, 'parsers', 'problems.ts'), PARSER);
 });
@@ -67,6 +70,27 @@ describe('a TypeScript parser plugin', () => {
   test('the default export is used without #name', async () => {
     const [outcome] = await runYaml(tmp.dir, pipeline('./parsers/problems.ts').yaml);
     expect(outcome).toMatchObject({ status: 'SUCCESS', totalRows: 2 });
+  });
+
+  test('a child of a resource with a parser walks the records the parser finds', async () => {
+    const p = pipeline('./parsers/problems.ts#parse');
+    const notes = { name: 'notes', parent: 'problems', endpoint: { path: '/problems/{parent.id}/notes' } };
+    const yaml = { ...p.yaml, resources: [...p.yaml.resources, { ...notes, parent_fields: ['id'] }] };
+    const outcomes = await runYaml(tmp.dir, yaml);
+    expect(outcomes.find((o) => o.resource === 'notes')).toMatchObject({ status: 'SUCCESS', totalRows: 2 });
+    await withWorkspace(p.destination, tmp.dir, async (ws) => {
+      expect(await rows(ws, 'SELECT _parent_id, note FROM main.notes ORDER BY _parent_id')).toEqual([
+        { _parent_id: 'P-1', note: 'about P-1' },
+        { _parent_id: 'P-2', note: 'about P-2' },
+      ]);
+    });
+  });
+
+  test('restlake check counts the records the parser finds on the first page', async () => {
+    const p = pipeline('./parsers/problems.ts#parse');
+    const result = await cli(['check', p.file, '--json'], { cwd: tmp.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject([{ target: 'problems', ok: true, records: 2 }]);
   });
 
   test.each([

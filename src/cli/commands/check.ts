@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadPipelineFile } from '../../config/load.js';
 import { formatDuration } from '../../core/duration.js';
+import { loadParsers } from '../../normalize/parser.js';
 import { checkPipeline, type Probe } from '../../pipeline/check.js';
 import { EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
 import { formatTable } from '../table.js';
@@ -27,7 +29,10 @@ Example:
     .action(async (files: string[], options: { json?: boolean }) => {
       const pipelines = files.map((file) => loadPipelineFile(file));
       const probes: Probe[] = [];
-      for (const { config } of pipelines) probes.push(...(await checkPipeline(config)));
+      for (const { config, file } of pipelines) {
+        const parsers = await loadParsers(config, dirname(file), file);
+        probes.push(...(await checkPipeline(config, { parsers })));
+      }
       process.stdout.write(`${options.json ? JSON.stringify(probes, null, 2) : report(probes)}\n`);
       setExit(exitFor(probes));
     });
