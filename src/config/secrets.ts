@@ -14,10 +14,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
+ * Keys whose values are never credentials but ordinary data (a start date, a file name): a value resolved
+ * there is not a secret, or it would be masked wherever the data holds it, in every record of every table.
+ */
+const PLAIN_KEYS = /^(resources\.(window\.start|incremental\.(start|end))|destination\.path)$/;
+
+/**
  * Replaces `${env:NAME}` and `${file:path}` in every string of a parsed pipeline file, anywhere in the string
- * (`postgres://app:${env:PGPASSWORD}@db/x`). Every resolved value is registered as a secret, and so is every
- * literal value under a secret-looking key. A file path is relative to the pipeline file; its content is
- * trimmed of a trailing newline.
+ * (`postgres://app:${env:PGPASSWORD}@db/x`). Every resolved value is registered as a secret (but under
+ * `PLAIN_KEYS`, and see `baseUrlSecrets`), and so is every literal value under a secret-looking key. A file
+ * path is relative to the pipeline file; its content is trimmed of a trailing newline.
  */
 export function resolveSecrets(
   value: unknown,
@@ -26,12 +32,19 @@ export function resolveSecrets(
   path: PropertyKey[] = [],
 ): unknown {
   if (typeof value === 'string') {
+    const keys = path.filter((part) => typeof part === 'string').join('.');
+    const references: (string | undefined)[] = [];
     const resolved = value.replace(REFERENCE, (_match, kind: string, name: string) => {
       const secret =
         kind === 'env' ? readEnv(name, path, issues) : readSecretFile(name, baseDir, path, issues);
-      registerSecret(secret);
+      references.push(secret);
       return secret ?? '';
     });
+    if (keys === 'source.base_url') {
+      for (const secret of baseUrlSecrets(resolved, references)) registerSecret(secret);
+    } else if (!PLAIN_KEYS.test(keys)) {
+      for (const secret of references) registerSecret(secret);
+    }
     const key = path[path.length - 1];
     if (typeof key === 'string' && SECRET_KEYS.test(key)) registerSecret(resolved);
     return resolved;
@@ -84,4 +97,29 @@ function readSecretFile(
     });
     return undefined;
   }
+}
+
+/**
+ * The secrets of `source.base_url`: its password and query values, and each value resolved into it
+ * except a whole URL (`${env:API_URL}`) or a part of its scheme, host and port (`https://${env:HOST}/v1`).
+ * A base URL read from the environment would otherwise mask every URL an API returns in its records, while a
+ * token in its path (`https://api.telegram.org/bot${env:TOKEN}`) stays masked. Text that is not a URL keeps
+ * every resolved value secret.
+ */
+function baseUrlSecrets(
+  resolved: string,
+  references: readonly (string | undefined)[],
+): (string | undefined)[] {
+  let url: URL;
+  try {
+    url = new URL(resolved);
+  } catch {
+    return [...references];
+  }
+  const origin = `${url.protocol}//${url.host}`;
+  return [
+    decodeURIComponent(url.password),
+    ...url.searchParams.values(),
+    ...references.filter((value) => value !== resolved && !origin.includes(value ?? '')),
+  ];
 }
