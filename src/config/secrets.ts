@@ -46,7 +46,9 @@ export function resolveSecrets(
       for (const secret of references) registerSecret(secret);
     }
     const key = path[path.length - 1];
-    if (typeof key === 'string' && SECRET_KEYS.test(key)) registerSecret(resolved);
+    // Under `schema` a key is a column name: `token: string` declares a column, it holds no token.
+    const column = path[path.length - 2] === 'schema';
+    if (typeof key === 'string' && SECRET_KEYS.test(key) && !column) registerSecret(resolved);
     return resolved;
   }
   if (Array.isArray(value))

@@ -103,3 +103,17 @@ test('start dates and a database file from the environment are not secrets', () 
   expect(withDb.destination).toMatchObject({ path: process.env.RL_SECRETS_DB });
   expect(redact(`cannot open ${process.env.RL_SECRETS_DB}`)).toBe(`cannot open ${process.env.RL_SECRETS_DB}`);
 });
+
+test('a column named like a credential declares a column: its type is not a secret', () => {
+  load(
+    { base_url: 'https://api.example.com' },
+    {
+      schema: { token: 'string', key: 'bigint' },
+      nested: [{ path: 'items', table: 'items', schema: { password: 'string' } }],
+      endpoint: { path: '/things', params: { key: 'literal-key-value' } },
+    },
+  );
+  expect(redact('a string and a bigint')).toBe('a string and a bigint');
+  // A literal under a request's `key` still is one.
+  expect(redact('?key=literal-key-value')).toBe('?key=***');
+});
