@@ -20,10 +20,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 const PLAIN_KEYS = /^(resources\.(window\.start|incremental\.(start|end))|destination\.path)$/;
 
 /**
+ * A number of a few digits (a page size, a year, an account id) is not a credential outside `source.auth`,
+ * headers, the destination and secret-looking keys: registered, it would mask those digits inside every number
+ * of the data.
+ */
+const SHORT_NUMBER = /^\d{1,7}$/;
+
+/**
  * Replaces `${env:NAME}` and `${file:path}` in every string of a parsed pipeline file, anywhere in the string
  * (`postgres://app:${env:PGPASSWORD}@db/x`). Every resolved value is registered as a secret (but under
- * `PLAIN_KEYS`, and see `baseUrlSecrets`), and so is every literal value under a secret-looking key. A file
- * path is relative to the pipeline file; its content is trimmed of a trailing newline.
+ * `PLAIN_KEYS`, a `SHORT_NUMBER`, and see `baseUrlSecrets`), and so is every literal value under a
+ * secret-looking key. A file path is relative to the pipeline file; its content is trimmed of a trailing
+ * newline.
  */
 export function resolveSecrets(
   value: unknown,
@@ -40,15 +48,18 @@ export function resolveSecrets(
       references.push(secret);
       return secret ?? '';
     });
+    const key = path[path.length - 1];
+    // Under `schema` a key is a column name: `token: string` declares a column, it holds no token.
+    const secretKey = typeof key === 'string' && SECRET_KEYS.test(key) && path[path.length - 2] !== 'schema';
     if (keys === 'source.base_url') {
       for (const secret of baseUrlSecrets(resolved, references)) registerSecret(secret);
     } else if (!PLAIN_KEYS.test(keys)) {
-      for (const secret of references) registerSecret(secret);
+      const credentials = secretKey || /^(source\.auth|destination)\b|\bheaders\b/.test(keys);
+      for (const secret of references) {
+        if (credentials || !SHORT_NUMBER.test(secret ?? '')) registerSecret(secret);
+      }
     }
-    const key = path[path.length - 1];
-    // Under `schema` a key is a column name: `token: string` declares a column, it holds no token.
-    const column = path[path.length - 2] === 'schema';
-    if (typeof key === 'string' && SECRET_KEYS.test(key) && !column) registerSecret(resolved);
+    if (secretKey) registerSecret(resolved);
     return resolved;
   }
   if (Array.isArray(value))

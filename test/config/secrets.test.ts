@@ -117,3 +117,15 @@ test('a column named like a credential declares a column: its type is not a secr
   // A literal under a request's `key` still is one.
   expect(redact('?key=literal-key-value')).toBe('?key=***');
 });
+
+test('a short number from the environment is a secret only where credentials live', () => {
+  process.env.RL_SECRETS_PAGE_SIZE = '2500';
+  process.env.RL_SECRETS_PIN = '918273';
+  load(
+    { base_url: 'https://api.example.com', auth: { type: 'bearer', token: '${env:RL_SECRETS_PIN}' } },
+    { endpoint: { path: '/things', params: { per_page: '${env:RL_SECRETS_PAGE_SIZE}' } } },
+  );
+  // A page size would otherwise mask those digits inside every number of the data (12500, 2500.75...).
+  expect(redact('{"id":12500,"price":2500.75}')).toBe('{"id":12500,"price":2500.75}');
+  expect(redact('Bearer 918273')).toBe('Bearer ***');
+});
