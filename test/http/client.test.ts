@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
 import { sourceSchema } from '../../src/config/schema.js';
 import { HttpClient } from '../../src/http/client.js';
@@ -207,6 +208,113 @@ describe('timeouts and limits', () => {
       /GET http:\/\/127\.0\.0\.1:1\/x failed: .*ECONNREFUSED/,
     );
     await client.close();
+  });
+});
+
+describe('compression', () => {
+  const page = JSON.stringify({
+    data: Array.from({ length: 200 }, (_, id) => ({ id, name: `record ${id}` })),
+  });
+  const ENCODERS: Record<string, (text: string) => Buffer> = {
+    gzip: (text) => gzipSync(text),
+    deflate: (text) => deflateSync(text),
+    'deflate (raw)': (text) => deflateRawSync(text),
+    br: (text) => brotliCompressSync(text),
+  };
+
+  /** A server answering every request with `page`, encoded as `encoding` says (when given). */
+  async function compressing(encoding: (req: IncomingMessage) => string | undefined, body = page) {
+    const seen: (string | undefined)[] = [];
+    const raw = await rawServer((req, res) => {
+      seen.push(req.headers['accept-encoding']);
+      const name = encoding(req);
+      if (!name) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(body);
+        return;
+      }
+      const wire =
+        name === 'zstd' || name === 'broken' ? Buffer.from('not compressed') : ENCODERS[name]!(body);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': name === 'broken' ? 'gzip' : name.split(' ')[0]!,
+      });
+      res.end(wire);
+    });
+    return { ...raw, seen };
+  }
+
+  test.each(Object.keys(ENCODERS))(
+    'a %s body is asked for, decompressed and counted as sent',
+    async (name) => {
+      const api = await compressing(() => name);
+      const client = new HttpClient(sourceSchema.parse({ base_url: api.url }));
+      const response = await client.request({ method: 'GET', path: '/x' });
+      expect(api.seen).toEqual(['gzip, deflate, br']);
+      expect(response.body).toEqual(JSON.parse(page));
+      expect(response.bytes).toBe(ENCODERS[name]!(page).length);
+      expect(response.bytes).toBeLessThan(page.length / 3);
+      await client.close();
+      await api.close();
+    },
+  );
+
+  test("the pipeline's own Accept-Encoding is sent instead", async () => {
+    const api = await compressing((req) =>
+      req.headers['accept-encoding']?.includes('gzip') ? 'gzip' : undefined,
+    );
+    const client = new HttpClient(
+      sourceSchema.parse({ base_url: api.url, headers: { 'Accept-Encoding': 'identity' } }),
+    );
+    const response = await client.request({ method: 'GET', path: '/x' });
+    expect(api.seen).toEqual(['identity']);
+    expect(response).toMatchObject({ body: JSON.parse(page), bytes: page.length });
+    await client.close();
+    await api.close();
+  });
+
+  test('a body that decompresses beyond max_response_bytes fails without retrying', async () => {
+    const bomb = JSON.stringify({ data: '0'.repeat(1_000_000) });
+    const api = await compressing(() => 'gzip', bomb);
+    const client = new HttpClient(
+      sourceSchema.parse({ base_url: api.url, max_response_bytes: '64KB', retry: { max_attempts: 3 } }),
+    );
+    expect(gzipSync(bomb).length).toBeLessThan(64 * 1024);
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'HTTP_TOO_LARGE',
+      kind: 'fatal',
+      message: expect.stringMatching(/more bytes once decompressed \(gzip\), more than max_response_bytes/),
+    });
+    expect(api.requests()).toBe(1);
+    await client.close();
+    await api.close();
+  });
+
+  test.each([
+    [
+      'a body that does not decompress is retried, then fails',
+      'broken',
+      3,
+      /a gzip body that does not decompress/,
+    ],
+    [
+      'an encoding restlake did not ask for fails at once',
+      'zstd',
+      1,
+      /Content-Encoding "zstd", which restlake cannot decode/,
+    ],
+  ])('%s', async (_label, encoding, requests, message) => {
+    const api = await compressing(() => encoding);
+    const client = new HttpClient(
+      sourceSchema.parse({ base_url: api.url, retry: { max_attempts: 3, initial_delay: 1 } }),
+    );
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      code: 'HTTP_BAD_BODY',
+      message: expect.stringMatching(message),
+    });
+    expect(api.requests()).toBe(requests);
+    await client.close();
+    await api.close();
   });
 });
 
