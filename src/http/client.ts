@@ -1,4 +1,4 @@
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { SourceConfig } from '../config/source.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
@@ -65,7 +65,7 @@ export class HttpClient {
   readonly log: RequestLog;
   readonly #source: SourceConfig;
   readonly #state: SourceState;
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
   readonly #limits: TransportLimits;
   readonly #clock: Clock;
   readonly #logger: Logger;

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher, interceptors, request as undiciRequest } from 'undici';
 import type { TimeoutConfig } from '../config/source.js';
 import { formatDuration } from '../core/duration.js';
 import { HttpError, RestlakeError } from '../core/errors.js';
@@ -53,9 +53,17 @@ export interface TransportLimits {
   maxResponseBytes: number;
 }
 
-/** A keep-alive connection pool for one source; the connect timeout lives here, as undici wants. */
-export function createAgent(connections: number, timeout: TimeoutConfig): Agent {
-  return new Agent({ connections, connect: { timeout: timeout.connect }, keepAliveTimeout: 10_000 });
+/** Redirects followed per request, as `requests` and browsers do (a renamed GitHub repository answers 301). */
+const MAX_REDIRECTIONS = 5;
+
+/**
+ * A keep-alive connection pool for one source (the connect timeout lives here, as undici wants) that follows
+ * redirects; undici drops `Authorization` and cookies when a redirect leaves the origin.
+ */
+export function createAgent(connections: number, timeout: TimeoutConfig): Dispatcher {
+  return new Agent({ connections, connect: { timeout: timeout.connect }, keepAliveTimeout: 10_000 }).compose(
+    interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }),
+  );
 }
 
 const EXPIRED = {
@@ -74,7 +82,7 @@ const TIMEOUTS: Record<string, (t: TimeoutConfig) => string> = {
  * attempt can cure them); a cancelled signal as CANCELLED. Statuses are the caller's business.
  */
 export async function exchange(
-  agent: Agent,
+  agent: Dispatcher,
   request: Exchange,
   limits: TransportLimits,
   signal?: AbortSignal,
@@ -171,11 +179,14 @@ export async function exchange(
         kind: 'retry',
         context: { url: shown, code: code ?? `TIMEOUT_${expired!.toUpperCase()}` },
       });
-    throw new HttpError(
-      'HTTP_NETWORK',
-      `${what} failed: ${redact((error as Error).message)}${code ? ` (${code})` : ''}`,
-      { kind: isRetryableNetworkCode(code) ? 'retry' : 'fatal', context: { url: shown, code } },
-    );
+    // undici's words for it suggest a misuse of its API; the cause is the server's.
+    const reason = /^Redirect loop/.test((error as Error).message)
+      ? 'the API redirects it back to a URL it already redirected from'
+      : `${redact((error as Error).message)}${code ? ` (${code})` : ''}`;
+    throw new HttpError('HTTP_NETWORK', `${what} failed: ${reason}`, {
+      kind: isRetryableNetworkCode(code) ? 'retry' : 'fatal',
+      context: { url: shown, code },
+    });
   } finally {
     clearTimeout(timer);
   }

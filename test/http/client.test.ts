@@ -211,6 +211,45 @@ describe('timeouts and limits', () => {
   });
 });
 
+describe('redirects', () => {
+  test('a redirect is followed; one to another origin goes without the credentials; a loop fails clearly', async () => {
+    const echo = (req: { headers: IncomingMessage['headers']; path: string }): Reply => ({
+      body: { authorization: req.headers.authorization ?? null, path: req.path },
+    });
+    const other = await scriptedServer(echo);
+    server = await scriptedServer((req) => {
+      if (req.path === '/v1/renamed') return { status: 301, headers: { location: '/v1/current' } };
+      if (req.path === '/v1/elsewhere') return { status: 307, headers: { location: `${other.url}/there` } };
+      if (req.path === '/v1/loop') return { status: 302, headers: { location: '/v1/loop' } };
+      return echo(req);
+    });
+    const client = new HttpClient(
+      sourceSchema.parse({
+        base_url: `${server.url}/v1`,
+        auth: { type: 'bearer', token: 'tok-redirect-1' },
+        retry: { max_attempts: 2, initial_delay: 1 },
+      }),
+    );
+    expect((await client.request({ method: 'GET', path: '/renamed' })).body).toEqual({
+      authorization: 'Bearer tok-redirect-1',
+      path: '/v1/current',
+    });
+    expect((await client.request({ method: 'GET', path: '/elsewhere' })).body).toEqual({
+      authorization: null,
+      path: '/there',
+    });
+    await expect(client.request({ method: 'GET', path: '/loop' })).rejects.toMatchObject({
+      code: 'HTTP_NETWORK',
+      kind: 'fatal',
+      message: expect.stringMatching(
+        /GET http:\/\/127\.0\.0\.1:\d+\/v1\/loop failed: the API redirects it back to a URL it already redirected from/,
+      ),
+    });
+    await client.close();
+    await other.close();
+  });
+});
+
 describe('compression', () => {
   const page = JSON.stringify({
     data: Array.from({ length: 200 }, (_, id) => ({ id, name: `record ${id}` })),
