@@ -10,7 +10,9 @@ import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
  * `JSON.parse`; otherwise a lossless parser, about ten times slower, reads it.
  */
 export function parseJson(text: string): unknown {
-  return mayHoldUnsafeInteger(text) ? parse(text, null, parseNumber) : JSON.parse(text);
+  // A byte order mark, which some servers (.NET's among them) put before their JSON, is not JSON.
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return mayHoldUnsafeInteger(json) ? parse(json, null, parseNumber) : JSON.parse(json);
 }
 
 function parseNumber(literal: string): number | bigint {

@@ -86,6 +86,13 @@ describe('retries', () => {
     await client.close();
   });
 
+  test('a body led by a byte order mark is read as the JSON after it', async () => {
+    const { client } = await clientFor([{ raw: '\uFEFF{"id":1234567890123456789,"ok":1}' }]);
+    const response = await client.request({ method: 'GET', path: '/x' });
+    expect(response).toMatchObject({ status: 200, body: { id: 1234567890123456789n, ok: 1 }, attempt: 1 });
+    await client.close();
+  });
+
   test('a 503 burst is retried until the API recovers; a 400 in between is not', async () => {
     const { client, server } = await clientFor((n) => (n < 3 ? { status: 503 } : { body: { n } }), {
       retry: { max_attempts: 5, initial_delay: 10 },
