@@ -2,6 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { mayHoldUnsafeInteger, parseJson, stringifyJson } from './json.js';
 
 describe('parseJson', () => {
+  test('JSON Lines come out as the array of their values; text that is neither fails as JSON', () => {
+    expect(parseJson('{"id":1}\r\n{"id":12345678901234567890}\n\n{"id":3}\n')).toEqual([
+      { id: 1 },
+      { id: 12345678901234567890n },
+      { id: 3 },
+    ]);
+    expect(() => parseJson('{\n  "id": 1,\n')).toThrow(SyntaxError);
+    expect(() => parseJson('<html>\n<body>502</body>\n</html>')).toThrow(SyntaxError);
+  });
+
   test('integers beyond 2^53 come out exact, as bigint; everything else as JSON.parse gives it', () => {
     const text =
       '{"id":1234567890123456789,"neg":-9007199254740993,"safe":9007199254740991,"float":0.1,"list":[18446744073709551615],"s":"12345678901234567890"}';

@@ -93,6 +93,16 @@ describe('retries', () => {
     await client.close();
   });
 
+  test('a body of JSON Lines is read as the array of its records', async () => {
+    const { client } = await clientFor([{ raw: '{"id":1,"name":"a"}\n{"id":2,"name":"b"}\n' }]);
+    const response = await client.request({ method: 'GET', path: '/export' });
+    expect(response.body).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+    ]);
+    await client.close();
+  });
+
   test('a 503 burst is retried until the API recovers; a 400 in between is not', async () => {
     const { client, server } = await clientFor((n) => (n < 3 ? { status: 503 } : { body: { n } }), {
       retry: { max_attempts: 5, initial_delay: 10 },
