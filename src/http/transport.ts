@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
-import { Agent, type Dispatcher, interceptors, request as undiciRequest } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent, interceptors, request as undiciRequest } from 'undici';
 import type { TimeoutConfig } from '../config/source.js';
 import { formatDuration } from '../core/duration.js';
 import { HttpError, RestlakeError } from '../core/errors.js';
@@ -57,13 +57,16 @@ export interface TransportLimits {
 const MAX_REDIRECTIONS = 5;
 
 /**
- * A keep-alive connection pool for one source (the connect timeout lives here, as undici wants) that follows
- * redirects; undici drops `Authorization` and cookies when a redirect leaves the origin.
+ * A keep-alive connection pool for one source (the connect timeout lives here, as undici wants) that goes
+ * through the proxy `HTTPS_PROXY` / `HTTP_PROXY` name, but to the hosts `NO_PROXY` lists, as curl and pip do,
+ * and follows redirects (undici drops `Authorization` and cookies when a redirect leaves the origin).
  */
 export function createAgent(connections: number, timeout: TimeoutConfig): Dispatcher {
-  return new Agent({ connections, connect: { timeout: timeout.connect }, keepAliveTimeout: 10_000 }).compose(
-    interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }),
-  );
+  return new EnvHttpProxyAgent({
+    connections,
+    connect: { timeout: timeout.connect },
+    keepAliveTimeout: 10_000,
+  }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
 }
 
 const EXPIRED = {

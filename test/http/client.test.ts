@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
 import { sourceSchema } from '../../src/config/schema.js';
@@ -225,6 +225,54 @@ describe('timeouts and limits', () => {
       /GET http:\/\/127\.0\.0\.1:1\/x failed: .*ECONNREFUSED/,
     );
     await client.close();
+  });
+});
+
+describe('proxies', () => {
+  test('HTTP_PROXY routes requests through the proxy (HTTPS_PROXY those to https), NO_PROXY exempts hosts', async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host!, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    server = await scriptedServer(() => ({ body: { ok: 1 } }));
+    const target = new URL(server.url);
+    const saved = { http: process.env.HTTP_PROXY, no: process.env.NO_PROXY };
+    try {
+      process.env.HTTP_PROXY = proxyUrl;
+      delete process.env.NO_PROXY;
+      const proxied = new HttpClient(sourceSchema.parse({ base_url: server.url }));
+      expect((await proxied.request({ method: 'GET', path: '/x' })).body).toEqual({ ok: 1 });
+      await proxied.close();
+      expect(tunnels).toEqual([target.host]);
+      process.env.NO_PROXY = target.hostname;
+      const direct = new HttpClient(sourceSchema.parse({ base_url: server.url }));
+      expect((await direct.request({ method: 'GET', path: '/y' })).body).toEqual({ ok: 1 });
+      await direct.close();
+      expect(tunnels).toHaveLength(1);
+      expect(server.requests.map((r) => r.path)).toEqual(['/x', '/y']);
+    } finally {
+      for (const [name, value] of [
+        ['HTTP_PROXY', saved.http],
+        ['NO_PROXY', saved.no],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
 
