@@ -143,31 +143,20 @@ export async function exchange(
     }
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
     const encoding = headers['content-encoding']?.trim().toLowerCase();
-    if (!encoding || encoding === 'identity') {
-      return { status: response.statusCode, headers, text: body.toString('utf8'), bytes };
-    }
-    const decode = DECODERS[encoding];
-    if (!decode) {
-      throw new HttpError(
-        'HTTP_BAD_BODY',
-        `${what} answered ${response.statusCode} with Content-Encoding "${encoding}", which restlake cannot decode (it asks for ${ACCEPT_ENCODING})`,
-        { status: response.statusCode, context: { url: shown, encoding } },
-      );
-    }
-    let decoded: Buffer;
-    try {
-      decoded = await decode(body, { maxOutputLength: limits.maxResponseBytes });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw tooLarge(`more bytes once decompressed (${encoding})`);
-      }
-      throw new HttpError(
-        'HTTP_BAD_BODY',
-        `${what} answered ${response.statusCode} with a ${encoding} body that does not decompress: ${(error as Error).message}`,
-        { status: response.statusCode, kind: 'retry', context: { url: shown, encoding } },
-      );
-    }
-    return { status: response.statusCode, headers, text: decoded.toString('utf8'), bytes };
+    const text =
+      !encoding || encoding === 'identity'
+        ? body.toString('utf8')
+        : await decompress(body, encoding, limits.maxResponseBytes, (message, kind) => {
+            const context = { url: shown, encoding };
+            return kind === 'too large'
+              ? tooLarge(message)
+              : new HttpError('HTTP_BAD_BODY', `${what} answered ${response.statusCode} with ${message}`, {
+                  status: response.statusCode,
+                  kind,
+                  context,
+                });
+          });
+    return { status: response.statusCode, headers, text, bytes };
   } catch (error) {
     if (error instanceof RestlakeError) throw error;
     if (signal?.aborted) throw new RestlakeError('CANCELLED', 'request cancelled', { cause: signal.reason });
@@ -192,6 +181,33 @@ export async function exchange(
     });
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A compressed body as text, at most `limit` bytes once decompressed. `fail` makes the error: a body that does
+ * not decompress may come right on another attempt, an encoding restlake did not ask for will not.
+ */
+async function decompress(
+  body: Buffer,
+  encoding: string,
+  limit: number,
+  fail: (message: string, kind: 'retry' | 'fatal' | 'too large') => Error,
+): Promise<string> {
+  const decode = DECODERS[encoding];
+  if (!decode) {
+    throw fail(
+      `Content-Encoding "${encoding}", which restlake cannot decode (it asks for ${ACCEPT_ENCODING})`,
+      'fatal',
+    );
+  }
+  try {
+    return (await decode(body, { maxOutputLength: limit })).toString('utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw fail(`more bytes once decompressed (${encoding})`, 'too large');
+    }
+    throw fail(`a ${encoding} body that does not decompress: ${(error as Error).message}`, 'retry');
   }
 }
 
