@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { customer, type DatasetSizes, DEFAULT_SIZES, event, order } from './datasets.js';
 import { routeMore } from './more-routes.js';
 import { integer, type Reply, range } from './paging.js';
@@ -79,7 +80,7 @@ export async function startSampleApi(options: SampleApiOptions = {}): Promise<Sa
     } catch (error) {
       reply = [400, { error: (error as Error).message }];
     }
-    if (!res.destroyed) send(res, ...reply);
+    if (!res.destroyed) send(req, res, ...reply);
   });
   server.keepAliveTimeout = 30_000;
   await listen(server, options.port ?? 0);
@@ -140,19 +141,24 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** Like most public APIs, the sample API compresses what the client accepts compressed. */
 function send(
+  req: IncomingMessage,
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
   const text = JSON.stringify(body);
+  const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+  const payload = gzip ? gzipSync(text) : Buffer.from(text);
   res.writeHead(status, {
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
+    'content-length': payload.length,
+    ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
     ...headers,
   });
-  res.end(text);
+  res.end(payload);
 }
 
 function listen(server: Server, port: number): Promise<void> {

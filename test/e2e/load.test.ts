@@ -65,6 +65,12 @@ describe('pagination styles against the sample API', () => {
     await withWorkspace(p.destination, tmp.dir, async (ws) => {
       const got = await rows(ws, 'SELECT id FROM main.customers ORDER BY id');
       expect(ids(got as { id: number }[])).toEqual(Array.from({ length: 230 }, (_, i) => i + 1));
+      // The sample API gzips what is asked for gzipped: bronze keeps the text, and the bytes that crossed.
+      const [page] = await rows(
+        ws,
+        `SELECT bytes, length(body) AS chars FROM bronze.${p.yaml.id}__customers WHERE page_index = 0`,
+      );
+      expect(Number(page!.bytes)).toBeLessThan(Number(page!.chars) / 2);
     });
   });
 
