@@ -143,8 +143,9 @@ export async function exchange(
     }
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
     const encoding = headers['content-encoding']?.trim().toLowerCase();
+    // An empty body (a 204) may come labelled gzip too: there is nothing to decompress.
     const text =
-      !encoding || encoding === 'identity'
+      !encoding || encoding === 'identity' || bytes === 0
         ? body.toString('utf8')
         : await decompress(body, encoding, limits.maxResponseBytes, (message, kind) => {
             const context = { url: shown, encoding };

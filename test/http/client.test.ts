@@ -363,6 +363,18 @@ describe('compression', () => {
     },
   );
 
+  test('an empty 204 labelled gzip is an empty page, not a broken body', async () => {
+    const api = await rawServer((_req, res) => {
+      res.writeHead(204, { 'content-encoding': 'gzip' });
+      res.end();
+    });
+    const client = new HttpClient(sourceSchema.parse({ base_url: api.url, retry: { max_attempts: 2 } }));
+    expect(await client.request({ method: 'GET', path: '/x' })).toMatchObject({ status: 204, body: null });
+    expect(api.requests()).toBe(1);
+    await client.close();
+    await api.close();
+  });
+
   test("the pipeline's own Accept-Encoding is sent instead", async () => {
     const api = await compressing((req) =>
       req.headers['accept-encoding']?.includes('gzip') ? 'gzip' : undefined,
