@@ -48,7 +48,8 @@ function pipeline() {
     destination: { type: 'duckdb', path: db },
     yaml: {
       id: `grandchildren_${n}`,
-      source: { base_url: api.url, retry: { max_attempts: 1 } },
+      // One request at a time: which pages a failure leaves uncommitted is then the same on every run.
+      source: { base_url: api.url, retry: { max_attempts: 1 }, max_concurrency: 1 },
       batch_size: 2,
       resources: [
         {
