@@ -22,8 +22,12 @@ export interface BronzePage {
   request: string;
   status: number;
   fetchedAt: Date;
-  /** The raw response; null when there was none (204 No Content). */
-  body: string | null;
+  /**
+   * The raw response; null when there was none (204 No Content). Its UTF-8 bytes where the page came as valid
+   * UTF-8 and masking changed nothing: written as they are, they spare encoding the text again (2 ms for a
+   * 480 KB page, a sixth of a page's cost in the process).
+   */
+  body: string | Buffer | null;
   bytes: number;
   /** The window `[start, end)` the page was requested for (ISO), when the load has windows. */
   windowStart: string | null;

@@ -33,6 +33,8 @@ export interface StreamPage {
   status: number;
   fetchedAt: Date;
   text: string;
+  /** `text` as UTF-8, when the body was valid UTF-8 (see `HttpResponse`). */
+  encoded: Buffer | undefined;
   bytes: number;
   records: unknown[];
   /** A child resource's parent fields, copied into each of its records (kept in bronze for rebuilds). */
@@ -129,6 +131,7 @@ export async function* fetchPages(
         status: response.status,
         fetchedAt: now(),
         text: response.text,
+        encoded: response.encoded,
         bytes: response.bytes,
         records,
         position: { pageIndex: index + 1, paginator: paginator.state(), done: !more },

@@ -229,6 +229,7 @@ export class HttpClient {
         status,
         headers: raw.headers,
         text: raw.text,
+        encoded: raw.encoded,
         body: parsed,
         url: shownUrl,
         bytes: raw.bytes,

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
 import { type Dispatcher, EnvHttpProxyAgent, interceptors, request as undiciRequest } from 'undici';
@@ -21,6 +22,8 @@ export interface RawResponse {
   headers: Record<string, string>;
   /** The body, decompressed. */
   text: string;
+  /** `text` as UTF-8: the decompressed bytes themselves, unless they were not valid UTF-8. */
+  encoded: Buffer | undefined;
   /** The body's size as it crossed the network (compressed, when it was). */
   bytes: number;
 }
@@ -141,12 +144,14 @@ export async function exchange(
       }
       chunks.push(chunk);
     }
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
+    // Copied even when it came in one chunk: that chunk is a view into the socket's read buffer (64 KB), which
+    // a small page kept for bronze would keep whole.
+    const body = Buffer.concat(chunks, bytes);
     const encoding = headers['content-encoding']?.trim().toLowerCase();
     // An empty body (a 204) may come labelled gzip too: there is nothing to decompress.
-    const text =
+    const decoded =
       !encoding || encoding === 'identity' || bytes === 0
-        ? body.toString('utf8')
+        ? body
         : await decompress(body, encoding, limits.maxResponseBytes, (message, kind) => {
             const context = { url: shown, encoding };
             return kind === 'too large'
@@ -157,7 +162,15 @@ export async function exchange(
                   context,
                 });
           });
-    return { status: response.statusCode, headers, text, bytes };
+    // Bytes that are not UTF-8 decode with U+FFFD in their place: then they are not `text`'s encoding.
+    const text = decoded.toString('utf8');
+    return {
+      status: response.statusCode,
+      headers,
+      text,
+      encoded: isUtf8(decoded) ? decoded : undefined,
+      bytes,
+    };
   } catch (error) {
     if (error instanceof RestlakeError) throw error;
     if (signal?.aborted) throw new RestlakeError('CANCELLED', 'request cancelled', { cause: signal.reason });
@@ -186,7 +199,7 @@ export async function exchange(
 }
 
 /**
- * A compressed body as text, at most `limit` bytes once decompressed. `fail` makes the error: a body that does
+ * Decompresses a body, to at most `limit` bytes. `fail` makes the error: a body that does
  * not decompress may come right on another attempt, an encoding restlake did not ask for will not.
  */
 async function decompress(
@@ -194,7 +207,7 @@ async function decompress(
   encoding: string,
   limit: number,
   fail: (message: string, kind: 'retry' | 'fatal' | 'too large') => Error,
-): Promise<string> {
+): Promise<Buffer> {
   const decode = DECODERS[encoding];
   if (!decode) {
     throw fail(
@@ -203,7 +216,7 @@ async function decompress(
     );
   }
   try {
-    return (await decode(body, { maxOutputLength: limit })).toString('utf8');
+    return await decode(body, { maxOutputLength: limit });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw fail(`more bytes once decompressed (${encoding})`, 'too large');

@@ -15,6 +15,11 @@ export interface HttpResponse {
   headers: Record<string, string>;
   /** The raw body as received, for bronze. */
   text: string;
+  /**
+   * `text` as UTF-8, when the body was valid UTF-8: the bytes as received (decompressed), which bronze stores
+   * as they are rather than encoding the text again.
+   */
+  encoded: Buffer | undefined;
   /** The parsed JSON body. */
   body: unknown;
   /** The request URL with credentials masked. */

@@ -66,7 +66,8 @@ export async function* batchPages(
         request: redact(stringifyJson(page.request)),
         status: page.status,
         fetchedAt: page.fetchedAt,
-        body: body === '' ? null : body,
+        // Unless masking changed the text, the bytes that came (see `BronzePage.body`).
+        body: body === '' ? null : body === page.text && page.encoded ? page.encoded : body,
         bytes: page.bytes,
         windowStart: window?.start ?? null,
         windowEnd: window?.end ?? null,

@@ -48,6 +48,7 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
         ...extra,
       };
       return {
+        id,
         run: () => runYaml(tmp.dir, yaml),
         read: (sql: string) => withWorkspace(destination, tmp.dir, (ws) => rows(ws, sql)),
         table: (t: string) => `${schema}.${t}`,
@@ -229,6 +230,25 @@ export function destinationConformance(name: string, setup: () => Promise<Destin
         `SELECT "user" AS u, order_id AS oid, weird_name AS w, camel_case AS c FROM ${p.table('"order"')}`,
       );
       expect(row).toEqual({ u: 'u1', oid: 1, w: tricky, c: true });
+    });
+
+    test('bronze keeps each page as its text: multibyte characters exactly, bytes that are not UTF-8 as U+FFFD', async () => {
+      const p = pipeline({ name: 'pages', write: 'append' });
+      const multibyte = '[{"id":1,"v":"ünïcødé, 🚀, \\u0001, \\"quoted\\""}]';
+      // 0xff is never UTF-8: the body's text has U+FFFD there, and the database is given that text.
+      const invalid = Buffer.concat([
+        Buffer.from('[{"id":2,"v":"a'),
+        Buffer.from([0xff]),
+        Buffer.from('b"}]'),
+      ]);
+      reply = (page) => (page === 1 ? { raw: multibyte } : page === 2 ? { raw: invalid } : { body: [] });
+      expect((await p.run())[0]?.status).toBe('SUCCESS');
+      const pages = await p.read(`SELECT body FROM bronze.${p.id}__pages ORDER BY page_index`);
+      expect(pages.map((r) => r.body)).toEqual([multibyte, '[{"id":2,"v":"a\ufffdb"}]', '[]']);
+      expect(await p.read(`SELECT v FROM ${p.table('pages')} ORDER BY id`)).toEqual([
+        { v: 'ünïcødé, 🚀, \u0001, "quoted"' },
+        { v: 'a\ufffdb' },
+      ]);
     });
 
     test('names longer than 63 bytes are shortened, the same way on every load, and stay distinct', async () => {

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 
 /** What a scripted server does with one request. */
 export type Reply =
-  | { status?: number; body?: unknown; raw?: string; headers?: Record<string, string>; delayMs?: number }
+  | {
+      status?: number;
+      body?: unknown;
+      raw?: string | Buffer;
+      headers?: Record<string, string>;
+      delayMs?: number;
+    }
   | { destroy: true };
 
 export interface ScriptedRequest {

@@ -36,6 +36,13 @@ const CHUNK_CHARS = 1 << 20;
  * and doubled where it occurs. Both databases take it as their CSV quote.
  */
 export const CSV_QUOTE = '\u0001';
+const QUOTE_BYTE = 1;
+
+/**
+ * A value of a CSV file: a cell of a row, or text given as its UTF-8 bytes (a bronze page as it came), which
+ * are written as they are rather than decoded and encoded again.
+ */
+export type CsvValue = CellValue | Buffer;
 
 function cell(value: CellValue): string {
   if (typeof value === 'string')
@@ -57,7 +64,7 @@ export interface CsvLayout {
  * `layout` says.
  */
 export async function writeCsvFile(
-  rows: readonly (readonly CellValue[])[],
+  rows: readonly (readonly CsvValue[])[],
   width: number,
   { sequence = true, constants = [] }: CsvLayout = {},
 ): Promise<CsvFile> {
@@ -75,8 +82,14 @@ export async function writeCsvFile(
         const value = row[j];
         if (j > 0) chunk += ',';
         if (value !== null && value !== undefined) {
-          chunk += cell(value);
           nonNull[j]!++;
+          if (!Buffer.isBuffer(value)) chunk += cell(value);
+          else if (value.includes(QUOTE_BYTE)) chunk += cell(value.toString('utf8'));
+          else {
+            await file.write(chunk + CSV_QUOTE);
+            await file.write(value);
+            chunk = CSV_QUOTE;
+          }
         }
       }
       chunk += end;

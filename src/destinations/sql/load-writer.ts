@@ -1,10 +1,10 @@
 import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import { shortHash, toSnakeCase } from '../../core/identifiers.js';
-import type { CellValue, Column, TableSchema } from '../../normalize/types.js';
+import type { Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
-import { type CsvFile, type CsvLayout, writeCsvFile } from './csv.js';
+import { type CsvFile, type CsvLayout, type CsvValue, writeCsvFile } from './csv.js';
 import { recordSchemaChanges } from './schema-history.js';
 import { diffColumns, readColumns, refSql, type SchemaChange, syncTable, type TableRef } from './tables.js';
 import { deleteKeys, writeStaged } from './write.js';
@@ -207,7 +207,7 @@ export class SqlLoadWriter implements LoadWriter {
 
   async prepare(batch: Batch): Promise<PreparedBatch> {
     const files: CsvFile[] = [];
-    const encode = async (rows: readonly (readonly CellValue[])[], width: number, layout: CsvLayout) => {
+    const encode = async (rows: readonly (readonly CsvValue[])[], width: number, layout: CsvLayout) => {
       const file = await writeCsvFile(rows, width, layout);
       files.push(file);
       return file;
