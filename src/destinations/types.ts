@@ -25,7 +25,7 @@ export interface BronzePage {
   /**
    * The raw response; null when there was none (204 No Content). Its UTF-8 bytes where the page came as valid
    * UTF-8 and masking changed nothing: written as they are, they spare encoding the text again (2 ms for a
-   * 480 KB page, a sixth of a page's cost in the process).
+   * 480 KB page on the main thread).
    */
   body: string | Buffer | null;
   bytes: number;
