@@ -199,8 +199,8 @@ export async function exchange(
 }
 
 /**
- * Decompresses a body, to at most `limit` bytes. `fail` makes the error: a body that does
- * not decompress may come right on another attempt, an encoding restlake did not ask for will not.
+ * Decompresses a body, to at most `limit` bytes. `fail` makes the error: a body that does not decompress may
+ * come right on another attempt, an encoding restlake did not ask for will not.
  */
 async function decompress(
   body: Buffer,
