@@ -174,6 +174,25 @@ describePg('PostgreSQL destination', () => {
     expect(rows.map((r) => r.name)).toEqual(['a\uFFFDb 1 \uFFFD', 'a\uFFFDb 2 \uFFFD', 'a\uFFFDb 3 \uFFFD']);
   });
 
+  test('a bronze column a user gave another type fails the load, naming it, and leaves the tables as they were', async () => {
+    apis.set('/retyped', { total: 3, perPage: 10 });
+    const [first] = await runYaml(tmp.dir, pipeline('retyped', { write: 'merge', primary_key: ['id'] }));
+    expect(first).toMatchObject({ status: 'SUCCESS', totalRows: 3 });
+    // Pages are loaded in PostgreSQL's binary format, whose integers have one width per type.
+    await db.query('ALTER TABLE bronze.retyped__items ALTER COLUMN page_index TYPE BIGINT');
+    apis.set('/retyped', { total: 5, perPage: 10 });
+    const [failed] = await runYaml(tmp.dir, pipeline('retyped', { write: 'merge', primary_key: ['id'] }));
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.error?.message).toContain(
+      '"bronze"."retyped__items"."page_index" is BIGINT where restlake writes INTEGER; give it that type again',
+    );
+    expect(await db.query('SELECT count(*)::int AS n FROM retyped.items')).toEqual([{ n: 3 }]);
+    expect(await db.query('SELECT count(*)::int AS n FROM bronze.retyped__items')).toEqual([{ n: 1 }]);
+    await db.query('ALTER TABLE bronze.retyped__items ALTER COLUMN page_index TYPE INTEGER');
+    const [fixed] = await runYaml(tmp.dir, pipeline('retyped', { write: 'merge', primary_key: ['id'] }));
+    expect(fixed).toMatchObject({ status: 'SUCCESS', totalRows: 5 });
+  });
+
   test('a table wider than 1,600 columns fails before anything is written, naming the object to keep as JSON', async () => {
     // Scores keyed by user id: every key a column of its own once flattened.
     const scores = (id: number) =>

@@ -3,10 +3,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DestinationConfig } from '../../config/schema.js';
 import { RestlakeError } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type SqlClient } from '../sql/client.js';
-import { CSV_QUOTE, type CsvFile } from '../sql/csv.js';
+import { CSV_QUOTE } from '../sql/csv.js';
 import { DESTINATION_MIGRATIONS } from '../sql/destination-migrations.js';
 import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
+import type { RowFile } from '../sql/row-file.js';
 import { refSql } from '../sql/tables.js';
 import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
 import { type DuckDbHandle, openDuckDb } from './instance.js';
@@ -16,7 +17,7 @@ import { duckdbTypes } from './types.js';
 type Config = Extract<DestinationConfig, { type: 'duckdb' }>;
 
 /** A scan of one of restlake's CSV files, its columns named and typed as given. */
-function readCsv(file: CsvFile, columns: readonly (readonly [name: string, type: string])[]): string {
+function readCsv(file: RowFile, columns: readonly (readonly [name: string, type: string])[]): string {
   const q = quoteLiteral(CSV_QUOTE);
   const types = columns.map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`);
   return `read_csv(${quoteLiteral(file.path)}, header = false, auto_detect = false, quote = ${q}, escape = ${q},

@@ -6,6 +6,7 @@ import { type SqlDriver, SqlLoadWriter } from '../sql/load-writer.js';
 import { ensureSchemas, migrate } from '../sql/migrate.js';
 import { refSql } from '../sql/tables.js';
 import type { ControlDatabase, Destination, LoadTarget, LoadWriter, QueryResult } from '../types.js';
+import { writeBinaryCopyFile } from './binary-copy.js';
 import { acquirePool, databaseName, type PoolHandle } from './connection.js';
 import { copyAppend, copyStage } from './copy.js';
 import { PgSqlClient, type PgTransaction } from './sql-client.js';
@@ -40,6 +41,7 @@ const driver: SqlDriver = {
   // A load that would reach it is told which object to keep as JSON. (Dropped columns count too, so a table
   // that lost many can meet PostgreSQL's own error first.)
   maxColumns: 1600,
+  writePages: writeBinaryCopyFile,
   rawPages: (table, column) =>
     `DO $rl$ BEGIN
        EXECUTE ${quoteLiteral(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(column)} SET COMPRESSION lz4`)};

@@ -1,27 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { CellValue } from '../../normalize/types.js';
+import { type RowFile, writeRowFile } from './row-file.js';
 
-/**
- * Rows as a CSV file, the bulk format both SQL databases ingest fastest (DuckDB's `read_csv`, PostgreSQL's
+/*
+ * Rows as CSV, the bulk format both SQL databases ingest fastest from text (DuckDB's `read_csv`, PostgreSQL's
  * `COPY ... (FORMAT csv)`): one native parse of a large text instead of one driver call per value. Every
  * string is quoted, so an empty string and NULL (nothing) stay distinct in both databases. Rows the database
  * deduplicates are led by their position (`_rl_seq`), which keeps "last row wins" exact; rows loaded straight
  * into their table end with the load's metadata values instead, so the file is exactly the table's columns.
- *
- * A file rather than memory: a batch is encoded as soon as it closes, while the previous one commits, and
- * then only its file waits for the commit, not its rows.
  */
-export interface CsvFile {
-  readonly path: string;
-  readonly rows: number;
-  /** Values that are not null, per column: what `discard_columns` reports as dropped. */
-  readonly nonNull: readonly number[];
-  delete(): void;
-}
 
 /**
  * Text written per chunk. Each chunk is an asynchronous write, which also hands the event loop back: encoding
@@ -69,13 +55,11 @@ export async function writeCsvFile(
   rows: readonly (readonly CsvValue[])[],
   width: number,
   { sequence = true, constants = [] }: CsvLayout = {},
-): Promise<CsvFile> {
-  const path = join(tmpdir(), `restlake-${process.pid}-${randomUUID()}.csv`);
+): Promise<RowFile> {
   const nonNull = new Array<number>(width).fill(0);
   const tail = constants.map(cell).join(',');
   const end = tail === '' ? '\n' : `${width > 0 ? ',' : ''}${tail}\n`;
-  const file = await open(path, 'w');
-  try {
+  return writeRowFile('csv', async (file) => {
     let chunk = '';
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
@@ -101,11 +85,6 @@ export async function writeCsvFile(
       }
     }
     if (chunk.length > 0) await file.write(chunk);
-    await file.close();
-  } catch (error) {
-    await file.close().catch(() => {});
-    rmSync(path, { force: true });
-    throw error;
-  }
-  return { path, rows: rows.length, nonNull, delete: () => rmSync(path, { force: true }) };
+    return { rows: rows.length, nonNull };
+  });
 }

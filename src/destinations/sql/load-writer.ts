@@ -4,7 +4,8 @@ import { shortHash, toSnakeCase } from '../../core/identifiers.js';
 import type { Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
-import { type CsvFile, type CsvLayout, type CsvValue, writeCsvFile } from './csv.js';
+import { type CsvLayout, type CsvValue, writeCsvFile } from './csv.js';
+import type { RowFile } from './row-file.js';
 import { recordSchemaChanges } from './schema-history.js';
 import { diffColumns, readColumns, refSql, type SchemaChange, syncTable, type TableRef } from './tables.js';
 import { deleteKeys, writeStaged } from './write.js';
@@ -19,12 +20,12 @@ export interface SqlDriver {
    * Makes the file's rows readable as `name` (`_rl_seq` + `columns`) in the open transaction, as text or
    * already in the columns' types (the statements reading it cast them either way).
    */
-  stage(tx: SqlClient, name: string, columns: readonly Column[], file: CsvFile): Promise<void>;
+  stage(tx: SqlClient, name: string, columns: readonly Column[], file: RowFile): Promise<void>;
   /**
    * Appends a file's rows (written without `_rl_seq`) to `table`, whose columns are `columns`, in one bulk
    * load: the database converts each text to its column's type on the way in, with no staging table between.
    */
-  append(tx: SqlClient, table: TableRef, columns: readonly Column[], file: CsvFile): Promise<void>;
+  append(tx: SqlClient, table: TableRef, columns: readonly Column[], file: RowFile): Promise<void>;
   /**
    * An expression giving one row per element of the JSON array in parameter `param` (text), cast to `type`:
    * how a batch's keys reach a DELETE without staging its rows.
@@ -42,6 +43,11 @@ export interface SqlDriver {
   keyIndex?(table: string, columns: readonly string[]): string;
   /** A statement run when a bronze table is created, making its column of raw pages cheaper to write. */
   rawPages?(table: string, column: string): string;
+  /**
+   * Writes bronze rows to a file in a format of the database's own that it loads faster than CSV (`append`
+   * loads it); CSV otherwise.
+   */
+  writePages?(rows: readonly (readonly CsvValue[])[], columns: readonly Column[]): Promise<RowFile>;
   /** The most columns a table may have, where the database has a limit a load can reach (PostgreSQL's 1,600). */
   maxColumns?: number;
 }
@@ -104,7 +110,7 @@ export function replaceStagingName(table: string): string {
 /** One table's rows of a prepared batch: encoded into a CSV file, the rows themselves let go. */
 interface PreparedRows {
   table: TableSchema;
-  file: CsvFile;
+  file: RowFile;
   /**
    * The file holds exactly the columns written (the table's, then the metadata columns), in rows that need no
    * deduplication: it is loaded straight into the table. Otherwise it is staged and written by SQL.
@@ -118,10 +124,10 @@ interface PreparedRows {
 /** A batch encoded for the bulk path while the previous one commits: its commit only loads files. */
 class SqlPreparedBatch implements PreparedBatch {
   readonly checkpoint: string;
-  readonly bronze: CsvFile | undefined;
+  readonly bronze: RowFile | undefined;
   readonly tables: readonly PreparedRows[];
 
-  constructor(checkpoint: string, bronze: CsvFile | undefined, tables: readonly PreparedRows[]) {
+  constructor(checkpoint: string, bronze: RowFile | undefined, tables: readonly PreparedRows[]) {
     this.checkpoint = checkpoint;
     this.bronze = bronze;
     this.tables = tables;
@@ -206,16 +212,22 @@ export class SqlLoadWriter implements LoadWriter {
   }
 
   async prepare(batch: Batch): Promise<PreparedBatch> {
-    const files: CsvFile[] = [];
-    const encode = async (rows: readonly (readonly CsvValue[])[], width: number, layout: CsvLayout) => {
-      const file = await writeCsvFile(rows, width, layout);
+    const files: RowFile[] = [];
+    const kept = async (writing: Promise<RowFile>) => {
+      const file = await writing;
       files.push(file);
       return file;
     };
+    const encode = (rows: readonly (readonly CsvValue[])[], width: number, layout: CsvLayout) =>
+      kept(writeCsvFile(rows, width, layout));
     try {
+      const pages = this.#target.bronzeTable ? batch.pages.map(bronzeRow) : [];
       const bronze =
-        this.#target.bronzeTable && batch.pages.length > 0
-          ? await encode(batch.pages.map(bronzeRow), BRONZE_COLUMNS.length, { sequence: false })
+        pages.length > 0
+          ? await kept(
+              this.#driver.writePages?.(pages, BRONZE_COLUMNS) ??
+                writeCsvFile(pages, BRONZE_COLUMNS.length, { sequence: false }),
+            )
           : undefined;
       const tables: PreparedRows[] = [];
       const constants = this.#target.metadata.map((m) => m.value);
@@ -285,12 +297,15 @@ export class SqlLoadWriter implements LoadWriter {
     }
   }
 
-  async #writeBronze(tx: SqlClient, file: CsvFile): Promise<void> {
+  async #writeBronze(tx: SqlClient, file: RowFile): Promise<void> {
     const bronze = { schema: this.#bronzeSchema, name: this.#target.bronzeTable! };
-    const { changes } = await this.#ensure(tx, bronze, BRONZE_COLUMNS);
+    const { columns, changes } = await this.#ensure(tx, bronze, BRONZE_COLUMNS);
     if (this.#driver.rawPages && changes.some((c) => c.kind === 'create'))
       await tx.execute(this.#driver.rawPages(refSql(bronze), 'body'));
-    await this.#driver.append(tx, bronze, BRONZE_COLUMNS, file);
+    // As they are in the table, which a file in the database's own format must match.
+    const types = new Map(columns.map((c) => [c.name, c.type]));
+    const actual = BRONZE_COLUMNS.map((c) => ({ ...c, type: types.get(c.name) ?? c.type }));
+    await this.#driver.append(tx, bronze, actual, file);
   }
 
   /**
