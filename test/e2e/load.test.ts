@@ -277,7 +277,7 @@ describe('the DuckDB file', () => {
   /** Loads 5,000 records with a distinct string each into a fresh file, then hands it over checkpointed. */
   async function load(
     destination: Record<string, unknown>,
-    inspect: (ws: Workspace, catalog: string) => Promise<void>,
+    inspect: (ws: Workspace, catalog: string, file: string) => Promise<void>,
   ) {
     const records = Array.from({ length: 5_000 }, (_, i) => ({
       id: i + 1,
@@ -302,7 +302,7 @@ describe('the DuckDB file', () => {
       const catalog = p.db.replace(/^.*\//, '').replace(/\.duckdb$/, '');
       await withWorkspace(p.yaml.destination as never, tmp.dir, async (ws) => {
         await rows(ws, 'CHECKPOINT');
-        await inspect(ws, catalog);
+        await inspect(ws, catalog, p.db);
       });
     } finally {
       await server.close();
@@ -320,6 +320,13 @@ describe('the DuckDB file', () => {
       expect(Number(groups?.rows)).toBeLessThanOrEqual(2_048);
       const [count] = await rows(ws, `SELECT count(*) AS n FROM "${catalog}".main.wide`);
       expect(Number(count?.n)).toBe(5_000);
+    });
+  });
+
+  test('spills beside the file, where DuckDB would for a file it opens itself, not into the working directory', async () => {
+    await load({}, async (ws, _catalog, file) => {
+      const [setting] = await rows(ws, `SELECT current_setting('temp_directory') AS dir`);
+      expect(setting?.dir).toBe(`${file}.tmp`);
     });
   });
 

@@ -82,6 +82,9 @@ async function create(file: string): Promise<DuckDBInstance> {
       await connection.run(
         `ATTACH ${quoteLiteral(file)} AS ${quoteIdent(catalogOf(file))} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
       );
+      // Where DuckDB spills what does not fit in memory_limit: beside the file, as for a file it opens itself.
+      // An in-memory instance's default is `.tmp` in the working directory, which may not be writable.
+      await connection.run(`SET temp_directory = ${quoteLiteral(`${file}.tmp`)}`);
     } finally {
       connection.closeSync();
     }
