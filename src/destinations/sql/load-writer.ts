@@ -22,8 +22,9 @@ export interface SqlDriver {
    */
   stage(tx: SqlClient, name: string, columns: readonly Column[], file: RowFile): Promise<void>;
   /**
-   * Appends a file's rows (written without `_rl_seq`) to `table`, whose columns are `columns`, in one bulk
-   * load: the database converts each text to its column's type on the way in, with no staging table between.
+   * Appends a file's rows (written without `_rl_seq`) to `table`, whose columns are `columns` (with their types
+   * in the table), in one bulk load: the database converts each text to its column's type on the way in (a file
+   * in its own format comes typed), with no staging table between.
    */
   append(tx: SqlClient, table: TableRef, columns: readonly Column[], file: RowFile): Promise<void>;
   /**
