@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { resourceSchema } from '../config/resource.js';
 import { RestlakeError } from '../core/errors.js';
 import { Normalizer, type NormalizeStats } from './normalizer.js';
+import { unpackRows } from './packed-rows.js';
 import type { RowSet } from './types.js';
 
 function normalizer(resource: Record<string, unknown>, stats?: NormalizeStats) {
@@ -12,7 +13,9 @@ function normalizer(resource: Record<string, unknown>, stats?: NormalizeStats) {
 /** A RowSet as objects keyed by column name (missing trailing cells as null), for readable assertions. */
 function objects(set: RowSet | undefined): Record<string, unknown>[] {
   if (!set) return [];
-  return set.rows.map((row) => Object.fromEntries(set.table.columns.map((c, i) => [c.name, row[i] ?? null])));
+  return [...(set.packed ?? []).flatMap(unpackRows), ...set.rows].map((row) =>
+    Object.fromEntries(set.table.columns.map((c, i) => [c.name, row[i] ?? null])),
+  );
 }
 
 const byName = (sets: RowSet[]) => Object.fromEntries(sets.map((s) => [s.table.name, s]));
@@ -344,5 +347,81 @@ describe('unique keys: whether a merge may skip deduplicating the batch', () => 
     expect(n.take()[0]!.uniqueKeys).toBe(false);
     n.normalize([{ id: 1 }, { id: 2 }], page);
     expect(n.take()[0]!.uniqueKeys).toBe(true);
+  });
+});
+
+describe('packed pages: the rows of the earlier pages of a batch, held as text', () => {
+  const page = (n: number) => ({ page: n, runId: 'r' });
+
+  test('they are handed over packed, before the rows of the last page', () => {
+    const n = normalizer({ primary_key: ['id'], write: 'merge' });
+    n.normalize([{ id: 1, v: 'a' }], page(0));
+    n.pack();
+    n.normalize([{ id: 2, v: 'b' }], page(1));
+    const [set] = n.take();
+    expect(set!.packed).toHaveLength(1);
+    expect(set!.rows).toHaveLength(1);
+    expect(objects(set).map((r) => [r.id, r.v])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+    expect(n.bufferedRows).toBe(0);
+  });
+
+  test('a later page that changes the type of a column re-casts them: the rows are those of a batch never packed', () => {
+    const pages = [
+      [{ v: 'abc', w: 1, x: true, d: '2024-01-01', t: 'plain' }],
+      [{ v: { a: 1 }, w: 2.5, x: 'yes', d: '2024-01-02T03:00:00Z', t: ['a', 1] }],
+      [{ v: 'def', w: 3, x: false, d: '2024-01-03', t: { nested: [1] } }],
+    ];
+    const run = (pack: boolean) => {
+      const n = normalizer({ max_nesting: 0 });
+      pages.forEach((records, i) => {
+        n.normalize(records, page(i));
+        if (pack) n.pack();
+      });
+      const [set] = n.take();
+      return { columns: set!.table.columns, rows: objects(set) };
+    };
+    const packed = run(true);
+    expect(packed).toEqual(run(false));
+    // Each of these changed type after the first page was packed.
+    const typeOf = (name: string) => packed.columns.find((c) => c.name === name)?.type;
+    expect(['w', 'x', 'd'].map(typeOf)).toEqual(['double', 'string', 'timestamp']);
+    expect(packed.rows.map((r) => r.x)).toEqual(['true', 'yes', 'false']);
+  });
+
+  test('a record quarantined after earlier pages were packed takes only its own child rows with it', () => {
+    const n = normalizer({
+      primary_key: ['id'],
+      on_cast_error: 'quarantine',
+      nested: [{ path: 'lines', table: 'lines', schema: { n: 'integer' } }],
+    });
+    n.normalize([{ id: 1, lines: [{ n: 1 }, { n: 2 }] }], page(0));
+    n.pack();
+    n.normalize(
+      [
+        { id: 2, lines: [{ n: 3 }] },
+        { id: 3, lines: [{ n: 4 }, { n: 'x' }] },
+      ],
+      page(1),
+    );
+    const sets = byName(n.take());
+    expect(objects(sets.lines).map((r) => r.n)).toEqual([1, 2, 3]);
+    expect(objects(sets.things).map((r) => r.id)).toEqual([1, 2]);
+  });
+
+  test('a key repeated across packed pages is seen: the batch is not claimed unique', () => {
+    const uniqueAcross = (...pages: { id: number }[][]) => {
+      const n = normalizer({ primary_key: ['id'], write: 'merge' });
+      pages.forEach((records, i) => {
+        n.normalize(records, page(i));
+        n.pack();
+      });
+      return n.take()[0]!.uniqueKeys;
+    };
+    expect(uniqueAcross([{ id: 1 }, { id: 2 }], [{ id: 3 }, { id: 1 }])).toBe(false);
+    expect(uniqueAcross([{ id: 5 }, { id: 9 }], [{ id: 2 }, { id: 7 }])).toBe(true);
+    expect(uniqueAcross([{ id: 5 }, { id: 9 }], [{ id: 2 }, { id: 9 }])).toBe(false);
   });
 });

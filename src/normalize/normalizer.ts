@@ -223,8 +223,17 @@ export class Normalizer {
   /** Rows buffered in every table (rejected records included), for sizing batches. */
   get bufferedRows(): number {
     let n = this.#rejected.size;
-    for (const builder of this.#builders) n += builder.rows.length;
+    for (const builder of this.#builders) n += builder.count;
     return n;
+  }
+
+  /**
+   * Packs the rows of the pages normalized so far (see packed-rows.ts); called after each page. Not where a
+   * later duplicate drops rows already buffered.
+   */
+  pack(): void {
+    if (this.#dedupe) return;
+    for (const builder of this.#builders) builder.pack();
   }
 
   /** Normalizes one page's records into the buffers (the schema may grow while doing so). */
@@ -235,7 +244,7 @@ export class Normalizer {
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       if (this.#trackRecords)
-        for (let k = 1; k < builders.length; k++) this.#marks[k - 1] = builders[k]!.rows.length;
+        for (let k = 1; k < builders.length; k++) this.#marks[k - 1] = builders[k]!.count;
       const row: Row = [];
       try {
         if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
@@ -390,6 +399,9 @@ export class Normalizer {
         this.#lastKey = value;
         return;
       }
+      const keys = this.#root.packedKeys();
+      for (let r = 0; r < (keys[0]?.length ?? 0); r++)
+        this.#seen.set(keys.length === 1 ? String(keys[0]![r]) : JSON.stringify(keys.map((k) => k[r])), 0);
       const rows = this.#root.rows;
       for (let r = 0; r < rows.length - 1; r++) this.#seen.set(this.#rootKey(rows[r]!, r), 0);
     }
@@ -409,7 +421,7 @@ export class Normalizer {
       });
     }
     // Undo the record's child rows: a quarantined record leaves no trace in the silver tables.
-    for (let k = 1; k < this.#builders.length; k++) this.#builders[k]!.rows.length = this.#marks[k - 1]!;
+    for (let k = 1; k < this.#builders.length; k++) this.#builders[k]!.truncate(this.#marks[k - 1]!);
     this.#stats.quarantined++;
     this.#rejected.add(rejection, record, page);
   }
@@ -425,7 +437,7 @@ export class Normalizer {
     for (const starts of this.#starts) starts.length = 0;
     const sets: RowSet[] = this.#builders.map((builder) => ({
       table: builder.schema(),
-      rows: builder.take(dropped),
+      ...builder.take(dropped),
     }));
     const root = sets[0]!;
     // Keys compared as text are distinct in the database too only where the text is canonical: not for

@@ -71,6 +71,6 @@ export class RejectedRecords {
   /** The buffered rows, when there are any. */
   take(): RowSet | undefined {
     if (this.#builder.rows.length === 0) return undefined;
-    return { table: this.#builder.schema(), rows: this.#builder.take(false) };
+    return { table: this.#builder.schema(), ...this.#builder.take(false) };
   }
 }

@@ -3,6 +3,7 @@ import { fitIdentifier, toSnakeCase } from '../core/identifiers.js';
 import { type Caster, CastFailure, casterFor, inferType, widen } from './cast.js';
 import { MAX_DEPTH, nestedWithin, shortPath } from './depth.js';
 import { type Getter, getterFor } from './key-path.js';
+import { type PackedRows, packRows, unpackRows } from './packed-rows.js';
 import type { CellValue, Column, ColumnType, TableSchema } from './types.js';
 
 export type Row = CellValue[];
@@ -97,8 +98,14 @@ export class TableBuilder {
   readonly rootKey: readonly string[] | undefined;
   readonly appendOnly: boolean;
   readonly root: KeyNode;
-  /** Rows buffered for the next batch; null marks a row dropped after the fact (an earlier duplicate). */
+  /**
+   * Rows buffered for the next batch since the last `pack`; null marks a row dropped after the fact (an earlier
+   * duplicate).
+   */
   rows: (Row | null)[] = [];
+  /** The batch's rows before those, packed page by page. */
+  #packed: PackedRows[] = [];
+  #packedRows = 0;
   readonly #columns: ColumnState[] = [];
   readonly #byName = new Map<string, number>();
   readonly #options: TableBuilderOptions;
@@ -301,7 +308,40 @@ export class TableBuilder {
     return this.#knownNames.has(name);
   }
 
+  /** Rows buffered for the next batch, packed or not. */
+  get count(): number {
+    return this.#packedRows + this.rows.length;
+  }
+
+  /** Drops the rows buffered after the first `count` (those of a record being undone, never packed yet). */
+  truncate(count: number): void {
+    this.rows.length = count - this.#packedRows;
+  }
+
+  /**
+   * Packs the rows buffered since the last call (see packed-rows.ts), with their primary-key values. Not for
+   * rows a later duplicate may still drop.
+   */
+  pack(): void {
+    if (this.rows.length === 0) return;
+    const keys = this.primaryKey.map((k) => this.indexOf(k) ?? -1);
+    this.#packed.push(packRows(this.rows as Row[], this.#columns.length, keys));
+    this.#packedRows += this.rows.length;
+    this.rows = [];
+  }
+
+  /** The primary-key values of the packed rows, one array per key column, in row order. */
+  packedKeys(): CellValue[][] {
+    return this.primaryKey.map((_, k) => this.#packed.flatMap((p) => p.keys[k] as CellValue[]));
+  }
+
   #retype(index: number, type: ColumnType): void {
+    // Packed rows are rows again to be cast: rare (a column's type changes), and only in a batch's first pages.
+    if (this.#packed.length > 0) {
+      this.rows = [...this.#packed.flatMap(unpackRows), ...this.rows];
+      this.#packed = [];
+      this.#packedRows = 0;
+    }
     const state = this.#columns[index]!;
     state.column = { ...state.column, type };
     state.cast = casterFor(type);
@@ -325,10 +365,13 @@ export class TableBuilder {
     };
   }
 
-  /** Hands the buffered rows over (without the dropped ones) and starts an empty buffer. */
-  take(dropped: boolean): Row[] {
-    const rows = this.rows;
+  /** Hands the buffered rows over (without the dropped ones), the packed ones first, and starts an empty buffer. */
+  take(dropped: boolean): { packed: PackedRows[]; rows: Row[] } {
+    const { rows } = this;
+    const packed = this.#packed;
     this.rows = [];
-    return (dropped ? rows.filter((r) => r !== null) : rows) as Row[];
+    this.#packed = [];
+    this.#packedRows = 0;
+    return { packed, rows: (dropped ? rows.filter((r) => r !== null) : rows) as Row[] };
   }
 }

@@ -1,3 +1,4 @@
+import type { PackedRows } from './packed-rows.js';
 /** The column types of silver tables, named as in the pipeline file. */
 export type ScalarType =
   | 'string'
@@ -52,6 +53,8 @@ export type CellValue = string | number | boolean | null;
 /** Rows for one table, positionally aligned with `columns` (a shorter row means trailing nulls). */
 export interface RowSet {
   table: TableSchema;
+  /** Rows of the batch's earlier pages, packed as text (see packed-rows.ts), in order before `rows`. */
+  packed?: PackedRows[];
   rows: CellValue[][];
   /** No two rows share a primary key: a merge need not deduplicate the batch first. */
   uniqueKeys?: boolean;

@@ -54,6 +54,7 @@ export async function* batchPages(
     const parentFields = carried === null ? null : redact(carried);
     const records = body === page.text && parentFields === carried ? page.records : redactDeep(page.records);
     normalizer.normalize(records, { page: page.index, runId: options.runId, window });
+    normalizer.pack();
     options.mark?.observe(records);
     if (options.bronze) {
       batch.pages.push({

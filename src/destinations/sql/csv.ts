@@ -1,5 +1,8 @@
+import { CSV_QUOTE, cell, type PackedRows } from '../../normalize/packed-rows.js';
 import type { CellValue } from '../../normalize/types.js';
 import { type RowFile, writeRowFile } from './row-file.js';
+
+export { CSV_QUOTE };
 
 /*
  * Rows as CSV, the bulk format both SQL databases ingest fastest from text (DuckDB's `read_csv`, PostgreSQL's
@@ -19,26 +22,12 @@ import { type RowFile, writeRowFile } from './row-file.js';
 const CHUNK_CHARS = 60_000;
 
 /**
- * The quote (and escape) character: U+0001 rather than `"`, which JSON text (bronze pages, json columns) is
- * full of. Doubling every `"` of a page cost more than parsing it; U+0001 is all but absent from real data,
- * and doubled where it occurs. Both databases take it as their CSV quote.
- */
-export const CSV_QUOTE = '\u0001';
-const QUOTE_BYTE = 1;
-
-/**
  * A value of a CSV file: a cell of a row, or text given as its UTF-8 bytes (a bronze page as it came), which
  * are written as they are rather than decoded and encoded again.
  */
 export type CsvValue = CellValue | Buffer;
 
-function cell(value: CellValue): string {
-  if (typeof value === 'string')
-    return value.includes(CSV_QUOTE)
-      ? `${CSV_QUOTE}${value.replaceAll(CSV_QUOTE, CSV_QUOTE + CSV_QUOTE)}${CSV_QUOTE}`
-      : `${CSV_QUOTE}${value}${CSV_QUOTE}`;
-  return String(value);
-}
+const QUOTE_BYTE = 1;
 
 export interface CsvLayout {
   /** Lead each row with its position (`_rl_seq`), for rows the database deduplicates; default true. */
@@ -48,22 +37,39 @@ export interface CsvLayout {
 }
 
 /**
- * Writes `rows` (`width` columns; a shorter row has trailing nulls) to a temporary CSV file, laid out as
- * `layout` says.
+ * Writes `packed` and then `rows` (`width` columns; a shorter row has trailing nulls) to a temporary CSV file,
+ * laid out as `layout` says.
  */
 export async function writeCsvFile(
   rows: readonly (readonly CsvValue[])[],
   width: number,
   { sequence = true, constants = [] }: CsvLayout = {},
+  packed: readonly PackedRows[] = [],
 ): Promise<RowFile> {
   const nonNull = new Array<number>(width).fill(0);
   const tail = constants.map(cell).join(',');
   const end = tail === '' ? '\n' : `${width > 0 ? ',' : ''}${tail}\n`;
   return writeRowFile('csv', async (file) => {
     let chunk = '';
+    let seq = 0;
+    // Packed rows are already cells: each is framed (its position, the nulls of columns that came after it
+    // was packed, the metadata values) rather than encoded again.
+    for (const { text, ends, width: packedWidth, nonNull: counts } of packed) {
+      counts.forEach((n, j) => {
+        nonNull[j]! += n;
+      });
+      const padding = ','.repeat(packedWidth === 0 ? Math.max(0, width - 1) : width - packedWidth);
+      for (let i = 0, start = 0; i < ends.length; start = ends[i]!, i++) {
+        chunk += `${sequence ? `${seq++},` : ''}${text.slice(start, ends[i])}${padding}${end}`;
+        if (chunk.length >= CHUNK_CHARS) {
+          await file.write(chunk);
+          chunk = '';
+        }
+      }
+    }
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      if (sequence) chunk += `${i},`;
+      if (sequence) chunk += `${seq++},`;
       for (let j = 0; j < width; j++) {
         const value = row[j];
         if (j > 0) chunk += ',';
@@ -85,6 +91,6 @@ export async function writeCsvFile(
       }
     }
     if (chunk.length > 0) await file.write(chunk);
-    return { rows: rows.length, nonNull };
+    return { rows: packed.reduce((n, p) => n + p.ends.length, rows.length), nonNull };
   });
 }

@@ -1,10 +1,10 @@
 import { RestlakeError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoint.js';
 import { shortHash, toSnakeCase } from '../../core/identifiers.js';
-import type { Column, TableSchema } from '../../normalize/types.js';
+import type { CellValue, Column, TableSchema } from '../../normalize/types.js';
 import type { Batch, BatchResult, BronzePage, LoadTarget, LoadWriter, PreparedBatch } from '../types.js';
 import { quoteIdent, type SqlClient, type SqlTypeMap } from './client.js';
-import { type CsvLayout, type CsvValue, writeCsvFile } from './csv.js';
+import { type CsvValue, writeCsvFile } from './csv.js';
 import type { RowFile } from './row-file.js';
 import { recordSchemaChanges } from './schema-history.js';
 import { diffColumns, readColumns, refSql, type SchemaChange, syncTable, type TableRef } from './tables.js';
@@ -219,8 +219,6 @@ export class SqlLoadWriter implements LoadWriter {
       files.push(file);
       return file;
     };
-    const encode = (rows: readonly (readonly CsvValue[])[], width: number, layout: CsvLayout) =>
-      kept(writeCsvFile(rows, width, layout));
     try {
       const pages = this.#target.bronzeTable ? batch.pages.map(bronzeRow) : [];
       const bronze =
@@ -232,8 +230,8 @@ export class SqlLoadWriter implements LoadWriter {
           : undefined;
       const tables: PreparedRows[] = [];
       const constants = this.#target.metadata.map((m) => m.value);
-      for (const { table, rows, uniqueKeys = false } of batch.rowSets) {
-        if (rows.length === 0) continue;
+      for (const { table, rows, packed = [], uniqueKeys = false } of batch.rowSets) {
+        if (rows.length === 0 && packed.length === 0) continue;
         const merge = this.#merges(table);
         // Rows go straight into their table (no staging table, no INSERT ... SELECT) unless the database must
         // deduplicate them, or `discard_columns` may leave some of their columns out.
@@ -241,12 +239,16 @@ export class SqlLoadWriter implements LoadWriter {
           (!merge || uniqueKeys) &&
           (this.#target.contract !== 'discard_columns' || table.appendOnly === true);
         const width = table.columns.length;
-        const file = await encode(rows, width, direct ? { sequence: false, constants } : {});
+        const file = await kept(
+          writeCsvFile(rows, width, direct ? { sequence: false, constants } : {}, packed),
+        );
         const keys =
           direct && merge
-            ? table.primaryKey.map((k) => {
+            ? table.primaryKey.map((k, i) => {
                 const index = table.columns.findIndex((c) => c.name === k);
-                return JSON.stringify(rows.map((row) => row[index] ?? null));
+                const values = packed.flatMap((p) => p.keys[i] as CellValue[]);
+                for (const row of rows) values.push(row[index] ?? null);
+                return JSON.stringify(values);
               })
             : undefined;
         tables.push({ table, file, direct, ...(keys ? { keys } : {}), uniqueKeys });
