@@ -336,7 +336,8 @@ export class TableBuilder {
   }
 
   #retype(index: number, type: ColumnType): void {
-    // Packed rows are rows again to be cast: rare (a column's type changes), and only in a batch's first pages.
+    // Packed rows become rows again to be cast: rare, a column's type changes mostly while a load's first pages
+    // teach the schema, and at most a few times per column (types only widen).
     if (this.#packed.length > 0) {
       this.rows = [...this.#packed.flatMap(unpackRows), ...this.rows];
       this.#packed = [];
