@@ -163,6 +163,19 @@ describe('child tables', () => {
     expect(sets.lines!.table.rootKey).toBeUndefined();
   });
 
+  test('a page normalized in parts names each record by its place in the page', () => {
+    const n = normalizer({ nested: [{ path: 'lines', table: 'lines' }], schema: { n: 'integer' } });
+    const page = [{ n: 1 }, { n: 2 }, { n: 3, lines: [{ sku: 'x' }] }, { n: 'four' }];
+    n.normalize(page, { page: 2, runId: 'run' }, 0, 2);
+    n.normalize(page, { page: 2, runId: 'run' }, 2, 3);
+    expect(() => n.normalize(page, { page: 2, runId: 'run' }, 3, 4)).toThrow(
+      /page 2, record 3: cannot cast "four"/,
+    );
+    const sets = byName(n.take());
+    expect(objects(sets.things).map((r) => r._row_key)).toEqual(['run/2/0', 'run/2/1', 'run/2/2']);
+    expect(objects(sets.lines).map((r) => r._row_key)).toEqual(['run/2/2/0']);
+  });
+
   test('parent_key copies chosen parent columns; the root key comes along for merges', () => {
     const n = normalizer({
       primary_key: ['id'],

@@ -236,12 +236,15 @@ export class Normalizer {
     for (const builder of this.#builders) builder.pack();
   }
 
-  /** Normalizes one page's records into the buffers (the schema may grow while doing so). */
-  normalize(records: readonly unknown[], context: PageContext): void {
+  /**
+   * Normalizes one page's records (those from `from` to `to`, for a page done in parts) into the buffers; the
+   * schema may grow while doing so.
+   */
+  normalize(records: readonly unknown[], context: PageContext, from = 0, to = records.length): void {
     this.#context = context;
     const root = this.#root;
     const builders = this.#builders;
-    for (let i = 0; i < records.length; i++) {
+    for (let i = from; i < to; i++) {
       const record = records[i];
       if (this.#trackRecords)
         for (let k = 1; k < builders.length; k++) this.#marks[k - 1] = builders[k]!.count;

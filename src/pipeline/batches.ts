@@ -8,6 +8,14 @@ import type { Normalizer, NormalizeStats } from '../normalize/normalizer.js';
 import type { PageContext, RowSet } from '../normalize/types.js';
 import type { HighWaterMark } from './high-water-mark.js';
 
+/**
+ * Records normalized between two turns of the event loop. The previous batch commits meanwhile, and its I/O
+ * (COPY chunks read and sent, each statement's reply) moves on only when the loop turns; pages fetched ahead
+ * are ready promises, normalized one after another without turning it. A turn per page made a 500k PostgreSQL
+ * merge 7-9% faster, and one per 250 records (a 1,000-record page is 3-4 ms of work) about 5% faster again.
+ */
+const NORMALIZE_SLICE = 250;
+
 /** A batch as the pipeline builds it; the checkpoint is added when it is committed. */
 export interface PendingBatch {
   pages: BronzePage[];
@@ -53,7 +61,12 @@ export async function* batchPages(
     const carried = page.carried ? stringifyJson(page.carried) : null;
     const parentFields = carried === null ? null : redact(carried);
     const records = body === page.text && parentFields === carried ? page.records : redactDeep(page.records);
-    normalizer.normalize(records, { page: page.index, runId: options.runId, window });
+    const context = { page: page.index, runId: options.runId, window };
+    for (let from = 0; from < records.length; from += NORMALIZE_SLICE) {
+      // The commit running meanwhile waits for a turn of the event loop at each of its statements.
+      if (from > 0) await nextTurn();
+      normalizer.normalize(records, context, from, Math.min(from + NORMALIZE_SLICE, records.length));
+    }
     normalizer.pack();
     options.mark?.observe(records);
     if (options.bronze) {
@@ -80,9 +93,7 @@ export async function* batchPages(
     batch.bytes += page.bytes;
     batch.position = page.position;
     options.onPage?.(page);
-    // The previous batch commits meanwhile, and its I/O (COPY chunks read and sent, each statement's reply)
-    // moves on only when the event loop turns. Pages fetched ahead are ready promises, normalized one after
-    // another without turning it: a turn per page made a 500k PostgreSQL merge 7-9% faster.
+    // See NORMALIZE_SLICE.
     await nextTurn();
     if (normalizer.bufferedRows >= options.maxRows || batch.bytes >= options.maxBytes) {
       yield { ...batch, rowSets: normalizer.take() };
