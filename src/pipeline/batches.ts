@@ -42,8 +42,8 @@ export interface BatchOptions {
 }
 
 /**
- * Groups pages into commit-sized batches, normalizing each page as it arrives so that only the rows (not the
- * parsed JSON) are held until the commit.
+ * Groups pages into commit-sized batches, normalizing each page as it arrives so that only its rows, packed
+ * (not the parsed JSON), are held until the commit.
  */
 export async function* batchPages(
   pages: AsyncIterable<Page>,
