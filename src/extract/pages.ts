@@ -88,20 +88,23 @@ export async function* fetchPages(
     (request, signal) => client.request({ method: template.method, ...request }, signal),
     options.signal,
   );
-  // A paginator that can predict its next request (page numbers, offsets) has the next pages fetched while
-  // this one is processed, up to `lookahead` requests at once; one that must read the response (cursors,
-  // links) is walked one request at a time.
+  // The next page is requested before this one is handed on, so that fetching it overlaps with processing
+  // this one. A paginator that can predict its requests (page numbers, offsets) has up to `lookahead`
+  // requests in flight at once; one that must read each response (cursors, links) has one.
   const lookahead = paginator.predict ? Math.max(1, options.lookahead ?? 1) : 1;
   let index = options.resume?.pageIndex ?? 0;
+  const requestAhead = () => {
+    if (ahead.size === 0) ahead.push(paginator.state(), render(paginator));
+    while (ahead.size < lookahead && (maxPages === undefined || index + ahead.size < maxPages)) {
+      const predicted = createPaginator(resource.paginator, context, ahead.lastState).predict?.();
+      if (!predicted) break;
+      ahead.push(predicted, render(createPaginator(resource.paginator, context, predicted)));
+    }
+  };
   let previous: string | undefined;
   try {
+    requestAhead();
     for (;;) {
-      if (ahead.size === 0) ahead.push(paginator.state(), render(paginator));
-      while (ahead.size < lookahead && (maxPages === undefined || index + ahead.size < maxPages)) {
-        const predicted = createPaginator(resource.paginator, context, ahead.lastState).predict?.();
-        if (!predicted) break;
-        ahead.push(predicted, render(createPaginator(resource.paginator, context, predicted)));
-      }
       const { request, response } = await ahead.next();
       if (template.graphql) checkGraphqlErrors(response.body, response.url);
       const records = select(response.body);
@@ -123,8 +126,14 @@ export async function* fetchPages(
       // A page that was not full (or said more differently than predicted) makes the requests ahead wrong.
       if (!more || !ahead.expects(paginator.state())) ahead.cancel();
       failpoint('page.fetched');
+      const page = index;
+      const position = { pageIndex: page + 1, paginator: paginator.state(), done: !more };
+      if (more) {
+        index++;
+        requestAhead();
+      }
       yield {
-        index,
+        index: page,
         url: response.url,
         method: template.method,
         request: { query: request.query, ...(request.body === undefined ? {} : { body: request.body }) },
@@ -134,10 +143,9 @@ export async function* fetchPages(
         encoded: response.encoded,
         bytes: response.bytes,
         records,
-        position: { pageIndex: index + 1, paginator: paginator.state(), done: !more },
+        position,
       };
       if (!more) return;
-      index++;
     }
   } finally {
     ahead.cancel();

@@ -13,7 +13,8 @@ import {
 /**
  * Pages fetched ahead: a paginator that can predict its next request (page numbers, offsets) has up to
  * `max_concurrency` requests in flight, while the pages still come out one by one, in order, each exactly
- * once; a cursor paginator, which must read each answer first, never has two.
+ * once; a cursor paginator, which must read each answer first, never has two. Either way the next page is
+ * requested before the consumer gets this one, so fetching overlaps with processing.
  */
 
 const RECORDS = 95;
@@ -128,4 +129,39 @@ test('max_concurrency 1: one request at a time, exactly one per page', async () 
   expect(got).toEqual(all);
   expect(peak).toBe(1);
   expect(requests).toBe(10);
+});
+
+test('the next page is on its way while the consumer holds this one, cursor or page number', async () => {
+  serve = (_req, from, limit) => ({
+    body: { data: ids(from, from + limit), next: from + limit < RECORDS ? String(from + limit) : null },
+  });
+  for (const paginator of [
+    { type: 'cursor', cursor_path: 'next', param: 'cursor' },
+    { type: 'page_number', page_size: SIZE },
+  ]) {
+    server.requests.length = 0;
+    const client = new HttpClient(
+      sourceSchema.parse({ base_url: server.url, max_concurrency: 1, retry: { max_attempts: 1 } }),
+    );
+    const resource = resourceSchema.parse({
+      name: 'items',
+      endpoint: { path: '/items' },
+      records: 'data',
+      paginator,
+    });
+    try {
+      const pages = fetchPages(resource, client, { lookahead: 1 });
+      const first = await pages.next();
+      expect(first.done).toBe(false);
+      // Not pulling the second page: its request must reach the server anyway.
+      const deadline = Date.now() + 5_000;
+      while (server.requests.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(server.requests.length).toBe(2);
+      const second = await pages.next();
+      expect((second.value as { records: { id: number }[] }).records[0]!.id).toBe(SIZE + 1);
+      await pages.return(undefined);
+    } finally {
+      await client.close();
+    }
+  }
 });
