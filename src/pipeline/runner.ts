@@ -6,6 +6,7 @@ import type { ControlConfig, DestinationConfig, PipelineConfig } from '../config
 import { type ControlRow, ControlStore } from '../control/store.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { processGone } from '../core/processes.js';
 import { openControlDatabase, openDestination } from '../destinations/registry.js';
 import type { Destination } from '../destinations/types.js';
 import { loadParsers } from '../normalize/parser.js';
@@ -40,12 +41,7 @@ export function deadLocalOwners(owners: readonly string[]): string[] {
   return owners.filter((owner) => {
     const [ownerHost, pid] = owner.split(':');
     if (ownerHost !== host || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
-    try {
-      process.kill(Number(pid), 0);
-      return false;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+    return processGone(Number(pid));
   });
 }
 
