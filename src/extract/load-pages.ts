@@ -38,6 +38,8 @@ export interface ExtractOptions {
   ancestors?: readonly ChildSpec[] | undefined;
   /** Requests the source allows at once: caps concurrent windows (with `window.concurrency`) and child streams. */
   maxConcurrency: number;
+  /** Send each request only when its page is asked for, none ahead: for a probe that reads one page. */
+  noLookahead?: boolean;
   signal?: AbortSignal | undefined;
   now?: () => Date;
   /**
@@ -83,7 +85,7 @@ export async function* extractPages(
         vars,
         // Windows fetched at once share the source's concurrency: each looks ahead only with its share, or
         // the requests it guesses past a window's end would crowd out the other windows' real ones.
-        lookahead: Math.max(1, Math.floor(options.maxConcurrency / concurrency)),
+        lookahead: options.noLookahead ? 0 : Math.max(1, Math.floor(options.maxConcurrency / concurrency)),
         signal,
         now,
         select: options.parsers?.get(resource.name),

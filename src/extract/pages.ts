@@ -51,7 +51,10 @@ export interface PageStreamOptions {
   signal?: AbortSignal | undefined;
   /** Window bounds and the parent record, for the request's placeholders. */
   vars?: TemplateVars;
-  /** Requests a predictable paginator may have in flight at once (the source's `max_concurrency`). */
+  /**
+   * Requests a predictable paginator may have in flight at once (the source's `max_concurrency`); 0 sends
+   * each request only when its page is asked for (a probe that reads one page sends no second request).
+   */
   lookahead?: number;
   now?: () => Date;
   /** Finds the records in a body instead of the resource's `records` path (a resource's parser). */
@@ -91,7 +94,7 @@ export async function* fetchPages(
   // The next page is requested before this one is handed on, so that fetching it overlaps with processing
   // this one. A paginator that can predict its requests (page numbers, offsets) has up to `lookahead`
   // requests in flight at once; one that must read each response (cursors, links) has one.
-  const lookahead = paginator.predict ? Math.max(1, options.lookahead ?? 1) : 1;
+  const lookahead = options.lookahead === 0 ? 0 : paginator.predict ? Math.max(1, options.lookahead ?? 1) : 1;
   let index = options.resume?.pageIndex ?? 0;
   const requestAhead = () => {
     if (ahead.size === 0) ahead.push(paginator.state(), render(paginator));
@@ -103,8 +106,8 @@ export async function* fetchPages(
   };
   let previous: string | undefined;
   try {
-    requestAhead();
     for (;;) {
+      if (ahead.size === 0) requestAhead();
       const { request, response } = await ahead.next();
       if (template.graphql) checkGraphqlErrors(response.body, response.url);
       const records = select(response.body);
@@ -130,7 +133,7 @@ export async function* fetchPages(
       const position = { pageIndex: page + 1, paginator: paginator.state(), done: !more };
       if (more) {
         index++;
-        requestAhead();
+        if (lookahead > 0) requestAhead();
       }
       yield {
         index: page,

@@ -114,6 +114,8 @@ async function firstPage(
     windows,
     ancestors: ancestorsOf(config.resources, resource),
     maxConcurrency: 1,
+    // One page is all a check reads: no request for the next one.
+    noLookahead: true,
     now: () => clock.now(),
     parsers,
   });

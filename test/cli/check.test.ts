@@ -15,6 +15,9 @@ beforeAll(async () => {
           body: [{ id: 1 }, { id: 2 }, { id: 3 }],
           headers: { 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '59' },
         };
+      case '/pages':
+        // Always a full page: a load would go on to the next one.
+        return { body: [{ id: 1 }, { id: 2 }] };
       case '/health':
         return { body: { ok: true }, headers: { 'ratelimit-policy': '10;w=1' } };
       case '/unauthorized':
@@ -53,6 +56,20 @@ describe('restlake check', () => {
       /good\s+customers\s+ok\s+200\s+\d+ms\s+3\s+bearer\s+x-ratelimit-limit=60 x-ratelimit-remaining=59/,
     );
     expect(result.stdout).toContain('all 1 call succeeded');
+  });
+
+  test('a paginated resource: one page read, and no request sent for the next', async () => {
+    const file = writePipeline(tmp.dir, 'paged.yaml', {
+      id: 'paged',
+      source: { base_url: server.url, max_concurrency: 4 },
+      resources: [
+        { name: 'pages', endpoint: { path: '/pages' }, paginator: { type: 'page_number', page_size: 2 } },
+      ],
+    });
+    const before = server.requests.length;
+    const result = await run(file);
+    expect(result.code).toBe(0);
+    expect(server.requests.slice(before).map((r) => r.query.get('page'))).toEqual(['1']);
   });
 
   test('source.health_check is called instead of the resources', async () => {

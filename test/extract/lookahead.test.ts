@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { resourceSchema } from '../../src/config/resource.js';
 import { sourceSchema } from '../../src/config/source.js';
+import { extractPages, planLoadWindows } from '../../src/extract/load-pages.js';
 import { fetchPages } from '../../src/extract/pages.js';
 import { HttpClient } from '../../src/http/client.js';
 import {
@@ -163,5 +164,42 @@ test('the next page is on its way while the consumer holds this one, cursor or p
     } finally {
       await client.close();
     }
+  }
+});
+
+test('lookahead 0 (a probe, as restlake check reads): no request goes out before its page is asked for', async () => {
+  serve = (_req, from, limit) => ({ body: { data: ids(from, from + limit) } });
+  const client = new HttpClient(
+    sourceSchema.parse({ base_url: server.url, max_concurrency: 4, retry: { max_attempts: 1 } }),
+  );
+  const resource = resourceSchema.parse({
+    name: 'items',
+    endpoint: { path: '/items' },
+    records: 'data',
+    paginator: { type: 'page_number', page_size: SIZE },
+  });
+  const walks = [
+    () => fetchPages(resource, client, { lookahead: 0 }),
+    () =>
+      extractPages(resource, client, {
+        windows: planLoadWindows(resource, { start: null, end: null }),
+        maxConcurrency: 4,
+        noLookahead: true,
+      }),
+  ];
+  try {
+    for (const walk of walks) {
+      server.requests.length = 0;
+      const pages = walk();
+      expect((await pages.next()).done).toBe(false);
+      // Time enough for a request sent ahead to arrive (the server answers in 15 ms).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(server.requests.length).toBe(1);
+      expect((await pages.next()).done).toBe(false);
+      expect(server.requests.length).toBe(2);
+      await pages.return(undefined);
+    }
+  } finally {
+    await client.close();
   }
 });
