@@ -53,7 +53,8 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-async function walk(paginator: Record<string, unknown>, maxConcurrency = 4) {
+/** A client of the test's server and a resource of its items, walked with `paginator`. */
+function itemsSource(paginator: Record<string, unknown>, maxConcurrency: number) {
   const client = new HttpClient(
     sourceSchema.parse({ base_url: server.url, max_concurrency: maxConcurrency, retry: { max_attempts: 1 } }),
   );
@@ -63,6 +64,11 @@ async function walk(paginator: Record<string, unknown>, maxConcurrency = 4) {
     records: 'data',
     paginator,
   });
+  return { client, resource };
+}
+
+async function walk(paginator: Record<string, unknown>, maxConcurrency = 4) {
+  const { client, resource } = itemsSource(paginator, maxConcurrency);
   const got: number[] = [];
   const indexes: number[] = [];
   try {
@@ -141,15 +147,7 @@ test('the next page is on its way while the consumer holds this one, cursor or p
     { type: 'page_number', page_size: SIZE },
   ]) {
     server.requests.length = 0;
-    const client = new HttpClient(
-      sourceSchema.parse({ base_url: server.url, max_concurrency: 1, retry: { max_attempts: 1 } }),
-    );
-    const resource = resourceSchema.parse({
-      name: 'items',
-      endpoint: { path: '/items' },
-      records: 'data',
-      paginator,
-    });
+    const { client, resource } = itemsSource(paginator, 1);
     try {
       const pages = fetchPages(resource, client, { lookahead: 1 });
       const first = await pages.next();
@@ -169,15 +167,7 @@ test('the next page is on its way while the consumer holds this one, cursor or p
 
 test('lookahead 0 (a probe, as restlake check reads): no request goes out before its page is asked for', async () => {
   serve = (_req, from, limit) => ({ body: { data: ids(from, from + limit) } });
-  const client = new HttpClient(
-    sourceSchema.parse({ base_url: server.url, max_concurrency: 4, retry: { max_attempts: 1 } }),
-  );
-  const resource = resourceSchema.parse({
-    name: 'items',
-    endpoint: { path: '/items' },
-    records: 'data',
-    paginator: { type: 'page_number', page_size: SIZE },
-  });
+  const { client, resource } = itemsSource({ type: 'page_number', page_size: SIZE }, 4);
   const walks = [
     () => fetchPages(resource, client, { lookahead: 0 }),
     () =>
