@@ -65,8 +65,8 @@ export async function startBenchApi(options: BenchApiOptions): Promise<BenchApi>
     const key = `${from}:${to}`;
     let body = pages.get(key);
     if (!body) {
-      const parts = rendered ? rendered.slice(from, to) : [];
-      if (!rendered) for (let i = from; i < to; i++) parts.push(recordJson(i));
+      const parts =
+        rendered?.slice(from, to) ?? Array.from({ length: to - from }, (_, k) => recordJson(from + k));
       body = Buffer.from(`{"data":[${parts.join(',')}]}`);
       pages.set(key, body);
     }
