@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SampleApi, startSampleApi } from '../../src/sample-api/server.js';
+import { BIN, cliEnv } from '../support/cli.js';
 import { tempDir, writePipeline } from '../support/workspace.js';
 
-const BIN = join(import.meta.dirname, '../../bin/restlake.js');
 const tmp = tempDir();
 let api: SampleApi;
 
@@ -18,7 +18,7 @@ interface Result {
 /** Runs the built CLI as a user would, in the test's temp folder. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp.dir, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp.dir, env: cliEnv(tmp.dir, env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

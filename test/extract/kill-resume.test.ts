@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type SampleApi, type SampleRequest, startSampleApi } from '../../src/sample-api/server.js';
-import { BIN, cli } from '../support/cli.js';
+import { BIN, cli, cliEnv } from '../support/cli.js';
 import { rows, withWorkspace } from '../support/run.js';
 import { ticketsByWindow } from '../support/sample-resources.js';
 import { tempDir, writePipeline } from '../support/workspace.js';
@@ -72,6 +72,7 @@ test('a load killed at page N of window M resumes there and ends with exactly th
 
   const child = spawn(process.execPath, [BIN, 'run', file, '--log-level', 'debug', '--log-format', 'json'], {
     cwd: tmp.dir,
+    env: cliEnv(tmp.dir),
   });
   let stderr = '';
   const committed = (pages: number) =>

@@ -38,7 +38,10 @@ test('every broken file is rejected with exit 2, names its key, and writes nothi
       problems.push(`message does not name ${expected}`);
     if (!expected && result.stderr.trim() === '') problems.push('no message');
     if (result.stderr.includes('unexpected error')) problems.push('reported as an unexpected error');
-    const written = readdirSync(dir).filter((f) => f !== 'pipeline.yaml');
+    // `.tmp` is the process's TMPDIR (see cliEnv): the folder is the harness's, a file in it would be restlake's.
+    const written = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f !== 'pipeline.yaml' && f !== '.tmp',
+    );
     if (written.length > 0 || existsSync(join(dir, 'restlake.duckdb')))
       problems.push(`wrote ${written.join(', ')}`);
     return problems.length > 0 ? [`${file}: ${problems.join('; ')}\n${result.stderr}`] : [];

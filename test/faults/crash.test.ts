@@ -59,7 +59,7 @@ const tmp = tempDir();
 const results = { run: 0, passed: 0 };
 afterAll(async () => {
   tmp.cleanup();
-  for (const destination of faultDestinations()) await destination.cleanup?.();
+  for (const destination of faultDestinations()) await destination.cleanup();
   process.stdout.write(`crash trials: ${results.run} run, ${results.passed} passed\n`);
 });
 

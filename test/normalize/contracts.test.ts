@@ -67,7 +67,7 @@ for (const destination of faultDestinations()) {
       beforeEach(async () => {
         target = await destination.prepare(`contracts_${++prepared}`);
       });
-      afterAll(() => destination.cleanup?.());
+      afterAll(() => destination.cleanup());
 
       test('evolve: the table gains the column, widens the changed one, and every change is in the history', async () => {
         const p = pipeline('evolve');

@@ -128,7 +128,7 @@ for (const destination of faultDestinations()) {
       beforeEach(async () => {
         target = await destination.prepare(`nested_${++prepared}`);
       });
-      afterAll(() => destination.cleanup?.());
+      afterAll(() => destination.cleanup());
 
       test('merge: changing a parent’s children replaces exactly its child rows at every level', async () => {
         data = [1, 2, 3, 4, 5].map((id) => conversation(id, ['ann', 'bob']));

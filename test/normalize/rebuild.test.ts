@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 afterAll(async () => {
-  for (const destination of faultDestinations()) await destination.cleanup?.();
+  for (const destination of faultDestinations()) await destination.cleanup();
 });
 
 function pipeline(resource: Record<string, unknown> = {}, destination?: Record<string, unknown>) {

@@ -1,7 +1,19 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BIN = join(import.meta.dirname, '../../bin/restlake.js');
+
+/**
+ * The environment of a CLI process run in `cwd` (a test's temporary folder): the test's own, with the process's
+ * temporary files (a batch waiting for its commit) in `cwd` too. A process a test kills leaves its batch file
+ * behind; there, the test's cleanup removes it, rather than it piling up in the machine's /tmp.
+ */
+export function cliEnv(cwd: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const tmp = join(cwd, '.tmp');
+  mkdirSync(tmp, { recursive: true });
+  return { ...process.env, TMPDIR: tmp, ...env };
+}
 
 export interface CliResult {
   code: number | null;
@@ -18,7 +30,7 @@ export function cli(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: cliEnv(options.cwd, options.env),
     });
     let stdout = '';
     let stderr = '';

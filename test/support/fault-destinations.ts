@@ -14,8 +14,8 @@ export interface FaultDestination {
   prepare(id: string): Promise<Record<string, unknown>>;
   /** Reads `main.items` (or the target's schema) with timestamps as ISO text. */
   selectItems(target: Record<string, unknown>): string;
-  /** Drops what `prepare` made outside the test's temporary folder. */
-  cleanup?(): Promise<void>;
+  /** Removes what `prepare` made: DuckDB files, PostgreSQL databases. */
+  cleanup(): Promise<void>;
 }
 
 const tmp = tempDir('restlake-faults-');
@@ -24,6 +24,8 @@ const duckdb: FaultDestination = {
   name: 'duckdb',
   skip: false,
   prepare: async (id) => ({ type: 'duckdb', path: join(tmp.dir, `${id}.duckdb`) }),
+  // Each test file has its own folder, about 100 MB of DuckDB files by its end.
+  cleanup: async () => tmp.cleanup(),
   selectItems: () =>
     `SELECT id, name, amount, version, strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS updated_at, tags,
        profile__tier, profile__score FROM main.items`,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { BIN, type CliResult } from './cli.js';
+import { BIN, type CliResult, cliEnv } from './cli.js';
 
 /** A CLI process the test can signal while it runs, and wait for. */
 export interface RunningCli {
@@ -15,7 +15,7 @@ export function startCli(
 ): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: cliEnv(options.cwd, options.env),
   });
   let stdout = '';
   let stderr = '';
